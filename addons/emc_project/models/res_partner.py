@@ -1,0 +1,35 @@
+from odoo import fields, models
+
+CREDIT_RATINGS = [
+    ("AAA", "AAA"),
+    ("AA", "AA"),
+    ("A", "A"),
+    ("BBB", "BBB"),
+    ("BB", "BB"),
+    ("B", "B"),
+    ("C", "C"),
+]
+
+# Feasibility score of each rating (0-100); unknown credit is a risk in itself.
+CREDIT_SCORES = {"AAA": 100, "AA": 90, "A": 80, "BBB": 60, "BB": 40, "B": 20, "C": 0}
+UNKNOWN_CREDIT_SCORE = 30
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    emc_credit_rating = fields.Selection(
+        CREDIT_RATINGS,
+        string="Credit rating",
+        help="Client credit rating used by the EMC feasibility check.",
+    )
+    emc_project_ids = fields.One2many("emc.project", "partner_id", string="EMC projects")
+    emc_project_count = fields.Integer(compute="_compute_emc_project_count")
+
+    def _compute_emc_project_count(self):
+        groups = self.env["emc.project"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.emc_project_count = counts.get(partner.id, 0)
