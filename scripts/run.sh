@@ -21,13 +21,14 @@ cat <<MSG
   pm                   emc        项目经理 project manager
   engineer             emc        节能工程师 energy engineer
   finance              emc        财务 finance
-  portal               portal     门户客户 portal customer (/my)
+  rep                  emc        客户代表 customer representative
 MSG
 if [ -d "$ROOT/addons/emc_workorder" ]; then
 cat <<MSG
   wo_admin             emc        工单超级管理员 work-order super admin
   wo_dept              emc        部门管理员 department admin (巴中供电公司)
   wo_staff             emc        一线人员 frontline staff
+  customer             portal     门户客户 customer (/my/workorders)
 MSG
 fi
 echo

@@ -73,9 +73,7 @@ class Page:
         # The web client renders after load; wait for its busy indicator to go.
         deadline = time.time() + 30
         while time.time() < deadline:
-            busy = self.evaluate(
-                "!!document.querySelector('.o_loading_indicator, .o_blockUI')"
-            )
+            busy = self.evaluate("!!document.querySelector('.o_loading_indicator, .o_blockUI')")
             if not busy:
                 break
             time.sleep(0.3)
@@ -141,10 +139,9 @@ def main():
         login_url = f"{args.url}/web/login" + (f"?db={args.db}" if args.db else "")
         page.goto(login_url, settle=0.5)
         page.evaluate(
-            "document.querySelector('input[name=login]').value = %s;"
-            "document.querySelector('input[name=password]').value = %s;"
+            f"document.querySelector('input[name=login]').value = {json.dumps(args.login)};"
+            f"document.querySelector('input[name=password]').value = {json.dumps(args.password)};"
             "document.querySelector('form.oe_login_form').submit();"
-            % (json.dumps(args.login), json.dumps(args.password))
         )
         time.sleep(3)
         for spec in args.pages:

@@ -1,0 +1,1 @@
+from . import emc_workorder_kpi_xlsx

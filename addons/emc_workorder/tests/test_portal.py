@@ -1,0 +1,381 @@
+import base64
+import io
+
+from PIL import Image
+
+from odoo import http
+from odoo.fields import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+def _png(width=40, height=20):
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@tagged("post_install", "-at_install")
+class TestWorkorderPortal(HttpCase):
+    """The customer portal of the service desk, through HTTP as a portal user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.bureau = env["res.company"].create(
+            {"name": "门户测试供电局", "emc_wo_role": "power_bureau"}
+        )
+        rules = env["emc.workorder.precheck.rule"].create(
+            [
+                {
+                    "name": "Portal test: contact",
+                    "rule_type": "required_field",
+                    "field_name": "contact_name",
+                    "message": "PORTAL-TEST: contact missing",
+                },
+                {
+                    "name": "Portal test: phone",
+                    "rule_type": "valid_phone",
+                    "message": "PORTAL-TEST: invalid mobile phone",
+                },
+                {
+                    "name": "Portal test: area",
+                    "rule_type": "service_area",
+                    "message": "PORTAL-TEST: outside the service area",
+                },
+                {
+                    "name": "Portal test: description",
+                    "rule_type": "min_description",
+                    "min_count": 10,
+                    "message": "PORTAL-TEST: description too short",
+                },
+            ]
+        )
+        sla = (
+            ("precheck", 4),
+            ("dispatch", 4),
+            ("scheme", 24),
+            ("survey", 16),
+            ("contract", 24),
+            ("implementation", 120),
+            ("acceptance", 16),
+        )
+        cls.wo_type = env["emc.workorder.type"].create(
+            {
+                "name": "门户测试接电",
+                "code": "T_PORTAL",
+                "org_role": "power_bureau",
+                "scheme_level": "preliminary",
+                "use_scheme": True,
+                "precheck_rule_ids": [Command.set(rules.ids)],
+                "sla_ids": [Command.create({"stage": s, "hours": h}) for s, h in sla],
+                "keyword_ids": [Command.create({"keyword": "接电", "weight": 5})],
+            }
+        )
+        env["emc.service.area"].create(
+            {"name": "门户测试区域", "sequence": 1, "keywords": "巴州区"}
+        )
+        cls.handler = new_test_user(
+            env,
+            login="emc_wo_portal_handler",
+            groups="emc_workorder.group_wo_staff",
+            company_id=cls.bureau.id,
+            company_ids=[Command.set(cls.bureau.ids)],
+        )
+        env["emc.workorder.staff"].create(
+            {
+                "user_id": cls.handler.id,
+                "company_id": cls.bureau.id,
+                "role": "handler",
+                "capacity": 100,
+            }
+        )
+        env["emc.workorder.route"].create(
+            {"type_id": cls.wo_type.id, "company_id": cls.bureau.id, "sequence": 1}
+        )
+        cls.customer_a, cls.user_a = cls._customer("门户测试企业甲", "emc_wo_portal_a")
+        cls.customer_b, cls.user_b = cls._customer("门户测试企业乙", "emc_wo_portal_b")
+
+    @classmethod
+    def _customer(cls, name, login):
+        enterprise = cls.env["res.partner"].create({"name": name, "is_company": True})
+        contact = cls.env["res.partner"].create(
+            {"name": f"{name}联系人", "parent_id": enterprise.id, "email": f"{login}@example.com"}
+        )
+        user = new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        return enterprise, user
+
+    def _order(self, partner, **vals):
+        return self.env["emc.workorder"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": self.bureau.id,
+                "channel": "backoffice",
+                "requested_type_id": self.wo_type.id,
+                "contact_name": "张三",
+                "phone": "13800138000",
+                "street": "巴州区江北大道1号",
+                "description": "我们工厂新建厂房需要接电，请尽快安排。",
+                **vals,
+            }
+        )
+
+    def _order_to_confirm(self, partner):
+        """An order at customer confirmation, prepared through the model methods."""
+        order = self._order(partner)
+        order.action_submit()
+        if order.state == "dispatch":  # other types' keywords may make it ambiguous
+            order.action_set_type(self.wo_type.id)
+        self.assertEqual(order.state, "scheme")
+        order.action_upload_scheme(
+            file_content=base64.b64encode(b"%PDF-1.4 test"), filename="s.pdf"
+        )
+        order.action_push_scheme()
+        self.assertEqual(order.state, "confirm")
+        return order
+
+    def _login(self, user):
+        self.authenticate(user.login, user.login)
+
+    def _events(self, order, event_type):
+        return self.env["emc.workorder.event"].search(
+            [("workorder_id", "=", order.id), ("event_type", "=", event_type)]
+        )
+
+    # ------------------------------------------------------------------
+    def test_list_and_access(self):
+        own = self._order(self.customer_a)
+        other = self._order(self.customer_b)
+        self._login(self.user_a)
+        res = self.url_open("/my/workorders")
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(own.name, res.text)
+        self.assertNotIn(other.name, res.text)
+        for query in ("?sortby=stage", "?sortby=update&filterby=open", "?filterby=closed"):
+            res = self.url_open(f"/my/workorders{query}")
+            self.assertEqual(res.status_code, 200, query)
+        res = self.url_open("/my/workorders?filterby=closed")
+        self.assertNotIn(own.name, res.text)
+
+        res = self.url_open(f"/my/workorders/{own.id}")
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(own.name, res.text)
+        res = self.url_open(f"/my/workorders/{other.id}", allow_redirects=False)
+        self.assertIn(res.status_code, (302, 303))
+        self.assertNotIn(other.name, res.text)
+
+        res = self.url_open("/my/home")
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("Service requests", res.text)
+
+    def test_access_token_visitor(self):
+        order = self._order(self.customer_a)
+        url = order.get_portal_url()
+        self.authenticate(None, None)
+        res = self.url_open(url)
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(order.name, res.text)
+        res = self.url_open(f"/my/workorders/{order.id}", allow_redirects=False)
+        self.assertIn(res.status_code, (302, 303))
+
+    def test_submit_new_request(self):
+        self._login(self.user_a)
+        res = self.url_open("/my/workorders/new")
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(self.wo_type.name, res.text)
+        res = self.url_open(
+            "/my/workorders/new",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "requested_type_id": str(self.wo_type.id),
+                "contact_name": "李四",
+                "phone": "13800138000",
+                "street": "巴州区回风大道8号",
+                "city": "巴中市",
+                "description": "新建车间需要接电，用电容量约500kVA。",
+            },
+            files={"photos": ("site.png", _png(), "image/png")},
+        )
+        self.assertEqual(res.status_code, 200)
+        order = self.env["emc.workorder"].search(
+            [("partner_id", "=", self.customer_a.id)], order="id desc", limit=1
+        )
+        self.assertTrue(order)
+        self.assertEqual(order.channel, "portal")
+        self.assertEqual(order.partner_id, self.customer_a)
+        self.assertEqual(order.requested_type_id, self.wo_type)
+        self.assertIn(order.state, ("dispatch", "scheme", "confirm", "survey"), order.missing_items)
+        self.assertFalse(order.missing_items)
+        self.assertEqual(order.attachment_ids.mapped("name"), ["site.png"])
+        self.assertEqual(order.attachment_ids.mimetype, "image/png")
+        self.assertEqual(self._events(order, "created").user_id, self.user_a)
+        self.assertTrue(self._events(order, "precheck_passed"))
+        if order.state != "dispatch":
+            self.assertEqual(order.company_id, self.bureau)
+            self.assertEqual(order.user_id, self.handler)
+        self.assertIn(order.name, res.text)
+
+    def test_submit_invalid_phone_is_returned(self):
+        self._login(self.user_a)
+        res = self.url_open(
+            "/my/workorders/new",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "requested_type_id": str(self.wo_type.id),
+                "contact_name": "李四",
+                "phone": "12345",
+                "street": "巴州区回风大道8号",
+                "description": "新建车间需要接电，用电容量约500kVA。",
+            },
+        )
+        self.assertEqual(res.status_code, 200)
+        order = self.env["emc.workorder"].search(
+            [("partner_id", "=", self.customer_a.id)], order="id desc", limit=1
+        )
+        self.assertEqual(order.state, "returned")
+        self.assertIn("PORTAL-TEST: invalid mobile phone", order.missing_items)
+        self.assertIn("PORTAL-TEST: invalid mobile phone", res.text)
+
+        # complete and resubmit
+        res = self.url_open(
+            f"/my/workorders/{order.id}/resubmit",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "contact_name": "李四",
+                "phone": "13800138000",
+                "street": "巴州区回风大道8号",
+                "description": "新建车间需要接电，用电容量约500kVA。",
+            },
+        )
+        self.assertEqual(res.status_code, 200)
+        self.env.invalidate_all()
+        self.assertNotEqual(order.state, "returned")
+        self.assertEqual(order.phone, "13800138000")
+        self.assertEqual(self._events(order, "resubmitted").user_id, self.user_a)
+
+    def test_submit_without_description(self):
+        self._login(self.user_a)
+        count = self.env["emc.workorder"].search_count([])
+        res = self.url_open(
+            "/my/workorders/new",
+            data={"csrf_token": http.Request.csrf_token(self), "description": "  "},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("Describe your request.", res.text)
+        self.assertEqual(self.env["emc.workorder"].search_count([]), count)
+
+    def test_confirm_with_signature(self):
+        order = self._order_to_confirm(self.customer_a)
+        signature = base64.b64encode(_png()).decode()
+        url = f"/my/workorders/{order.id}/confirm"
+
+        self._login(self.user_b)
+        result = self.make_jsonrpc_request(url, {"name": "王五", "signature": signature})
+        self.assertIn("error", result)
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "confirm")
+
+        self._login(self.user_a)
+        res = self.url_open(f"/my/workorders/{order.id}")
+        self.assertIn("modal_wo_confirm", res.text)
+        self.assertIn("portal.signature_form", res.text)
+        res = self.url_open(f"/my/workorders/{order.id}/scheme")
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.content, b"%PDF-1.4 test")
+
+        result = self.make_jsonrpc_request(url, {"name": "张三", "signature": ""})
+        self.assertIn("error", result)
+        result = self.make_jsonrpc_request(url, {"name": "张三", "signature": signature})
+        self.assertTrue(result.get("force_refresh"), result)
+        self.assertIn(f"/my/workorders/{order.id}", result["redirect_url"])
+        self.env.invalidate_all()
+        self.assertEqual(order.state, self.wo_type._next_stage("confirm"))
+        self.assertTrue(order.signature)
+        self.assertEqual(order.signed_by, "张三")
+        event = self._events(order, "signature_captured")
+        self.assertEqual(event.new_value, "张三")
+        self.assertEqual(event.user_id, self.user_a)
+        self.assertTrue(self._events(order, "confirmed"))
+
+        # a second confirmation is refused by the model, the answer carries the error
+        result = self.make_jsonrpc_request(url, {"name": "张三", "signature": signature})
+        self.assertIn("error", result)
+
+    def test_reject_scheme(self):
+        order = self._order_to_confirm(self.customer_a)
+        self._login(self.user_a)
+        res = self.url_open(
+            f"/my/workorders/{order.id}/reject",
+            data={"csrf_token": http.Request.csrf_token(self), "reason": "容量需要再核算"},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "scheme")
+        self.assertEqual(order.rejection_reason, "容量需要再核算")
+        # the scheme under revision is not offered for download
+        res = self.url_open(f"/my/workorders/{order.id}/scheme")
+        self.assertEqual(res.status_code, 404)
+        # not at confirmation any more: the model's error is shown, escaped
+        res = self.url_open(
+            f"/my/workorders/{order.id}/reject",
+            data={"csrf_token": http.Request.csrf_token(self), "reason": "<b>again</b>"},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("o_emc_wo_error", res.text)
+
+    def test_rating(self):
+        order = self._order(self.customer_a)
+        order.action_submit()
+        # fast-track to the end: the flow itself is tested elsewhere
+        order.sudo().write({"state": "closed"})
+        self._login(self.user_a)
+        res = self.url_open(f"/my/workorders/{order.id}")
+        self.assertIn('name="stars"', res.text)
+        res = self.url_open(
+            f"/my/workorders/{order.id}/rate",
+            data={"csrf_token": http.Request.csrf_token(self), "stars": "4", "comment": "很及时"},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("you rated this service", res.text)
+        self.env.invalidate_all()
+        rating = self.env["rating.rating"].search(
+            [
+                ("res_model", "=", "emc.workorder"),
+                ("res_id", "=", order.id),
+                ("consumed", "=", True),
+            ]
+        )
+        self.assertEqual(len(rating), 1)
+        self.assertEqual(rating.rating, 4)
+        self.assertEqual(rating.feedback, "很及时")
+        event = self._events(order, "rated")
+        self.assertEqual(event.new_value, "4")
+        self.assertEqual(event.user_id, self.user_a)
+
+    def test_rating_out_of_range(self):
+        order = self._order(self.customer_a)
+        order.sudo().write({"state": "closed"})
+        self._login(self.user_a)
+        res = self.url_open(
+            f"/my/workorders/{order.id}/rate",
+            data={"csrf_token": http.Request.csrf_token(self), "stars": "9"},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("o_emc_wo_error", res.text)
+        self.assertFalse(self._events(order, "rated"))
+
+    def test_timeline(self):
+        order = self._order(self.customer_a)
+        order.action_submit()
+        self._login(self.user_a)
+        res = self.url_open(f"/my/workorders/{order.id}")
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("o_emc_wo_timeline", res.text)
+        for label in ("Created", "Submitted", "Pre-check passed"):
+            self.assertIn(label, res.text)

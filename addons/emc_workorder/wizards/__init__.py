@@ -1,0 +1,2 @@
+from . import emc_workorder_reassign
+from . import emc_workorder_kpi_wizard
