@@ -3,8 +3,12 @@ import hashlib
 import io
 from datetime import timedelta
 
+import phonenumbers
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+
+from odoo.addons.phone_validation.tools import phone_validation
 
 from ..lib import classifier
 from .emc_workorder_type import OPEN_STAGES, SLA_STAGES, STAGES
@@ -166,12 +170,12 @@ class EmcWorkorder(models.Model):
             vals["phone_normalised"] = self._normalise_phone(vals["phone"]) or False
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_evidence(self):
         if self.event_ids:
             raise UserError(
                 _("Work orders with evidence events cannot be deleted; archive or cancel them.")
             )
-        return super().unlink()
 
     @api.model
     def _group_expand_state(self, states, domain):
@@ -230,18 +234,17 @@ class EmcWorkorder(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _normalise_phone(self, number):
-        """E.164 form of a valid Chinese mobile number, else False."""
+        """E.164 form of a valid Chinese mobile number, else False.
+
+        Parsing goes through Odoo's phone_validation (its metadata patches
+        included); a landline or an impossible number is not accepted, since
+        the customer is reached by SMS and the mini-program.
+        """
         if not number:
             return False
         try:
-            import phonenumbers
-        except ImportError:  # pragma: no cover - phonenumbers is a dependency
-            return False
-        try:
-            parsed = phonenumbers.parse(number, "CN")
-        except phonenumbers.NumberParseException:
-            return False
-        if not phonenumbers.is_valid_number(parsed):
+            parsed = phone_validation.phone_parse(number, "CN")
+        except (UserError, AttributeError):
             return False
         if phonenumbers.number_type(parsed) not in (
             phonenumbers.PhoneNumberType.MOBILE,

@@ -114,7 +114,8 @@ class EmcWorkorderEvent(models.Model):
     def write(self, vals):
         raise UserError(_("Evidence events cannot be modified."))
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_evidence(self):
         raise UserError(_("Evidence events cannot be deleted."))
 
     @api.model_create_multi
