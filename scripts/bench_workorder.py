@@ -324,7 +324,7 @@ def main():
     odoo.modules.module.initialize_sys_path()
     registry = odoo.modules.registry.Registry(args.db)
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "zh_CN"})
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         populate(env, args.orders)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
