@@ -22,6 +22,8 @@ class TestWorkorderPortal(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
+        # The database may run in Chinese only; the customers here read English.
+        env["res.lang"]._activate_lang("en_US")
         cls.bureau = env["res.company"].create(
             {"name": "门户测试供电局", "emc_wo_role": "power_bureau"}
         )
@@ -108,6 +110,8 @@ class TestWorkorderPortal(HttpCase):
             password=login,
             groups="base.group_portal",
             partner_id=contact.id,
+            # The assertions read the English texts of the pages.
+            lang="en_US",
         )
         return enterprise, user
 
