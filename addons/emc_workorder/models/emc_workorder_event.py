@@ -152,47 +152,15 @@ class EmcWorkorderEvent(models.Model):
         }
 
     @api.model
-    def _append(self, vals_list):
-        """Append events to the chain, in order, inside the current transaction.
+    def _chain(self, vals_list):
+        """Column values of new events, linked to the chain's current head.
 
         Each dict has workorder_id, workorder_name, event_type and optionally
-        user_id, old_value, new_value, note, attachments (list of
-        {name, sha256}) and data (a small JSON-able dict). The chain lock is
-        held until the transaction ends, so concurrent appends queue up
-        instead of forking the chain.
+        company_id, user_id, date, old_value, new_value, note, attachments
+        (list of {name, sha256}) and data (a small JSON-able dict). The chain
+        lock is held until the transaction ends, so concurrent appends queue
+        up instead of forking the chain.
         """
-        if not vals_list:
-            return self.browse()
-        prev = self._lock_chain()
-        now = fields.Datetime.to_string(fields.Datetime.now())
-        records = []
-        for vals in vals_list:
-            vals = dict(vals, date=vals.get("date") or now)
-            payload, payload_hash, link = evidence.make_link(prev, self._payload(vals))
-            records.append(
-                {
-                    "workorder_id": vals["workorder_id"],
-                    "company_id": vals.get("company_id"),
-                    "event_type": vals["event_type"],
-                    "user_id": vals.get("user_id") or False,
-                    "date": vals["date"],
-                    "old_value": vals.get("old_value") or False,
-                    "new_value": vals.get("new_value") or False,
-                    "note": vals.get("note") or False,
-                    "payload": payload,
-                    "payload_hash": payload_hash,
-                    "prev_hash": prev,
-                    "hash": link,
-                }
-            )
-            prev = link
-        return self.sudo().with_context(emc_event_append=True).create(records)
-
-    @api.model
-    def _append_sql(self, vals_list):
-        """Same chain as _append, inserted in one statement (crons, bulk loads)."""
-        if not vals_list:
-            return 0
         prev = self._lock_chain()
         now = fields.Datetime.to_string(fields.Datetime.now())
         rows = []
@@ -200,28 +168,58 @@ class EmcWorkorderEvent(models.Model):
             vals = dict(vals, date=vals.get("date") or now)
             payload, payload_hash, link = evidence.make_link(prev, self._payload(vals))
             rows.append(
-                (
-                    vals["workorder_id"],
-                    vals.get("company_id"),
-                    vals["event_type"],
-                    vals.get("user_id") or None,
-                    vals["date"],
-                    vals.get("old_value") or None,
-                    vals.get("new_value") or None,
-                    vals.get("note") or None,
-                    payload,
-                    payload_hash,
-                    prev,
-                    link,
-                )
+                {
+                    "workorder_id": vals["workorder_id"],
+                    "company_id": vals.get("company_id") or None,
+                    "event_type": vals["event_type"],
+                    "user_id": vals.get("user_id") or None,
+                    "date": vals["date"],
+                    "old_value": vals.get("old_value") or None,
+                    "new_value": vals.get("new_value") or None,
+                    "note": vals.get("note") or None,
+                    "payload": payload,
+                    "payload_hash": payload_hash,
+                    "prev_hash": prev,
+                    "hash": link,
+                }
             )
             prev = link
+        return rows
+
+    @api.model
+    def _append(self, vals_list):
+        """Append events to the chain, in order, inside the current transaction."""
+        if not vals_list:
+            return self.browse()
+        records = [
+            {key: value if value is not None else False for key, value in row.items()}
+            for row in self._chain(vals_list)
+        ]
+        return self.sudo().with_context(emc_event_append=True).create(records)
+
+    @api.model
+    def _append_sql(self, vals_list):
+        """Same chain as _append, inserted in one statement (crons, bulk loads)."""
+        if not vals_list:
+            return 0
+        columns = (
+            "workorder_id",
+            "company_id",
+            "event_type",
+            "user_id",
+            "date",
+            "old_value",
+            "new_value",
+            "note",
+            "payload",
+            "payload_hash",
+            "prev_hash",
+            "hash",
+        )
+        rows = [tuple(row[c] for c in columns) for row in self._chain(vals_list)]
         execute_values(
             self.env.cr._obj,
-            """INSERT INTO emc_workorder_event
-               (workorder_id, company_id, event_type, user_id, date, old_value,
-                new_value, note, payload, payload_hash, prev_hash, hash)
-               VALUES %s""",
+            f"INSERT INTO emc_workorder_event ({', '.join(columns)}) VALUES %s",
             rows,
             page_size=1000,
         )
