@@ -756,13 +756,10 @@ class EmcWorkorder(models.Model):
 
     def _push_knowledge(self):
         """Attach the matching articles and tell the assignee."""
-        for order in self.filtered("user_id"):
-            articles = (
-                self.env["emc.knowledge.article"]
-                .sudo()
-                .search([])
-                .filtered(lambda a, o=order: a._matches(o))
-            )
+        orders = self.filtered("user_id")
+        all_articles = self.env["emc.knowledge.article"].sudo().search([]) if orders else None
+        for order in orders:
+            articles = all_articles.filtered(lambda a, o=order: a._matches(o))
             new = articles - order.knowledge_article_ids
             if not new:
                 continue
