@@ -138,11 +138,13 @@ odoo_requirements() {
     # Odoo's own pins, with the fixes this platform needs: the cbor2 5.4.2
     # sdist does not build on recent setuptools; 5.6.2 ships wheels. The
     # RFC 3161 client of the evidence anchors needs cryptography >= 43: take
-    # the pair Odoo pins for Python 3.12 one step up (pyOpenSSL 24.2 is the
-    # release made for cryptography 43), whatever the interpreter.
+    # the set Odoo pins for Python 3.12 (urllib3 2.0.7, whose pyopenssl shim
+    # works with recent cryptography), with cryptography one step up and the
+    # pyOpenSSL release made for it, whatever the interpreter.
     sed -E -e 's/^cbor2==5\.4\.2.*$/cbor2==5.6.2/' \
         -e 's/^cryptography==[0-9.]+.*$/cryptography==43.0.3/' \
-        -e 's/^pyopenssl==[0-9.]+.*$/pyopenssl==24.2.1/' "$1/requirements.txt" | awk '!seen[$0]++'
+        -e 's/^pyopenssl==[0-9.]+.*$/pyopenssl==24.2.1/' \
+        -e 's/^urllib3==[0-9.]+.*$/urllib3==2.0.7/' "$1/requirements.txt" | awk '!seen[$0]++'
 }
 
 ensure_venv() {
