@@ -1,3 +1,4 @@
+from . import emc_upload_mixin
 from . import (
     crm_lead,
     emc_acceptance,
