@@ -2,7 +2,7 @@
     "name": "EMC Service Desk Work Orders",
     "summary": "Enterprise energy-efficiency service desk: nine-stage work orders, "
     "pre-check, classification, dispatch, SLA escalation, evidence chain, KPIs, portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/EMC",
     "author": "EMC Suite",
     "website": "https://github.com/emc-suite/emc-suite",
@@ -15,7 +15,7 @@
         "dms",
         "report_xlsx",
     ],
-    "external_dependencies": {"python": ["qrcode", "phonenumbers"]},
+    "external_dependencies": {"python": ["qrcode", "phonenumbers", "rfc3161_client"]},
     "data": [
         "security/emc_workorder_groups.xml",
         "security/ir.model.access.csv",
@@ -33,6 +33,8 @@
         "views/emc_service_area_views.xml",
         "views/emc_knowledge_article_views.xml",
         "views/emc_workorder_event_views.xml",
+        "views/emc_evidence_chain_views.xml",
+        "views/res_config_settings_views.xml",
         "views/emc_workorder_views.xml",
         "views/emc_workorder_portal_templates.xml",
         "views/emc_workorder_menus.xml",

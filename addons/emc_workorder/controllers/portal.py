@@ -37,10 +37,6 @@ FIELD_MAX_LENGTH = {
     "city": 100,
     "description": 5000,
 }
-# Evidence events that are internal to the service desk: not in the customer's timeline.
-INTERNAL_EVENTS = ("knowledge_pushed", "sla_level_1", "sla_level_2", "sla_level_3")
-# Events whose new value means nothing to the customer (an internal revision counter).
-EVENTS_WITHOUT_VALUE = ("scheme_pushed",)
 ERROR_MAX_LENGTH = 300
 
 
@@ -201,33 +197,9 @@ class EmcWorkorderPortal(CustomerPortal):
 
     def _workorder_timeline(self, order_sudo):
         """The customer-facing evidence events, oldest first."""
-        # Read after _document_check_access: the events of this order only,
+        # After _document_check_access: the events of this order only,
         # whether the visitor came logged in or with the access token.
-        events = (
-            request.env["emc.workorder.event"]
-            .sudo()
-            .search(
-                [("workorder_id", "=", order_sudo.id), ("event_type", "not in", INTERNAL_EVENTS)],
-                order="id",
-            )
-        )
-        labels = dict(events._fields["event_type"]._description_selection(request.env))
-        # Stage codes and type codes are shown by their names.
-        names = dict(order_sudo._fields["state"]._description_selection(request.env))
-        codes = set(events.filtered(lambda e: e.event_type == "classified").mapped("new_value"))
-        if codes:
-            types = request.env["emc.workorder.type"].sudo().with_context(active_test=False)
-            names.update({t.code: t.name for t in types.search([("code", "in", list(codes))])})
-        return [
-            {
-                "event": event,
-                "label": labels.get(event.event_type, event.event_type),
-                "value": ""
-                if event.event_type in EVENTS_WITHOUT_VALUE
-                else names.get(event.new_value, event.new_value or ""),
-            }
-            for event in events
-        ]
+        return order_sudo._timeline(customer=True)
 
     def _workorder_scheme_visible(self, order_sudo):
         """The scheme is shown once pushed, and not while the desk revises it."""

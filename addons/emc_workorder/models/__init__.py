@@ -7,9 +7,14 @@ from . import emc_workorder_precheck_rule
 from . import emc_workorder_route
 from . import emc_workorder_staff
 from . import emc_knowledge_article
+from . import emc_evidence_chain
+from . import emc_evidence_package
 from . import emc_workorder_event
+from . import emc_evidence_anchor
 from . import emc_workorder
 from . import emc_workorder_survey
 from . import emc_workorder_progress
 from . import emc_workorder_check
 from . import emc_workorder_kpi
+from . import res_config_settings
+from . import emc_workorder_timeline

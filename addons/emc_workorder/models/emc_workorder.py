@@ -981,6 +981,7 @@ class EmcWorkorder(models.Model):
                 _("Work order %(name)s is completed", name=order.name),
                 _("Thank you. Please rate our service in your account."),
             )
+        self.env["emc.evidence.chain"]._schedule_anchor()
         return True
 
     def action_reject_acceptance(self, reason):

@@ -2,9 +2,9 @@ from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..lib import evidence
+from .emc_evidence_chain import append_only_sql
 
 EVENT_TYPES = [
     ("created", "Created"),
@@ -40,13 +40,8 @@ EVENT_TYPES = [
     ("cancelled", "Cancelled"),
 ]
 
-# Columns kept outside the payload for searching; verification checks them
-# against the payload, so altering one is detected like altering the payload.
-INDEXED_COLUMNS = ("workorder_id", "event_type", "user_id", "date")
-# Rows read per round trip when verifying.
-VERIFY_BATCH = 20000
-# Serialises appends to the single chain (pg_advisory_xact_lock key).
-CHAIN_LOCK_KEY = 74_310_001
+# Rows inserted per statement by the SQL path.
+INSERT_PAGE = 1000
 
 
 class EmcWorkorderEvent(models.Model):
@@ -58,7 +53,14 @@ class EmcWorkorderEvent(models.Model):
     workorder_id = fields.Many2one(
         "emc.workorder", required=True, ondelete="restrict", index=True, readonly=True
     )
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", string="Organisation", readonly=True, index=True)
+    chain_id = fields.Many2one(
+        "emc.evidence.chain",
+        string="Evidence chain",
+        readonly=True,
+        ondelete="restrict",
+    )
+    sequence = fields.Integer(string="No. in the chain", readonly=True)
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Actor", readonly=True)
     date = fields.Datetime(required=True, readonly=True, index=True)
@@ -71,41 +73,18 @@ class EmcWorkorderEvent(models.Model):
     hash = fields.Char(readonly=True, required=True, index=True)
 
     def init(self):
-        # The database itself refuses to rewrite history: UPDATE of the chained
-        # columns, DELETE and TRUNCATE raise, whoever connects.
+        # The database itself refuses to rewrite history: UPDATE of any stored
+        # column, DELETE and TRUNCATE raise, whoever connects.
+        columns = [
+            c for c in (*evidence.STRUCTURAL_COLUMNS, *evidence.PAYLOAD_COLUMNS) if c != "id"
+        ]
+        self.env.cr.execute(append_only_sql(self._table, columns))
+        # One position per event in its chain; the verification walks a chain by id.
         self.env.cr.execute(
-            """
-            CREATE OR REPLACE FUNCTION emc_workorder_event_immutable() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP = 'UPDATE' THEN
-                    IF NEW.workorder_id IS DISTINCT FROM OLD.workorder_id
-                       OR NEW.event_type IS DISTINCT FROM OLD.event_type
-                       OR NEW.user_id IS DISTINCT FROM OLD.user_id
-                       OR NEW.date IS DISTINCT FROM OLD.date
-                       OR NEW.old_value IS DISTINCT FROM OLD.old_value
-                       OR NEW.new_value IS DISTINCT FROM OLD.new_value
-                       OR NEW.note IS DISTINCT FROM OLD.note
-                       OR NEW.payload IS DISTINCT FROM OLD.payload
-                       OR NEW.payload_hash IS DISTINCT FROM OLD.payload_hash
-                       OR NEW.prev_hash IS DISTINCT FROM OLD.prev_hash
-                       OR NEW.hash IS DISTINCT FROM OLD.hash THEN
-                        RAISE EXCEPTION 'emc_workorder_event is append-only (UPDATE refused)';
-                    END IF;
-                    RETURN NEW;
-                END IF;
-                RAISE EXCEPTION 'emc_workorder_event is append-only (% refused)', TG_OP;
-            END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS emc_workorder_event_immutable_row ON emc_workorder_event;
-            CREATE TRIGGER emc_workorder_event_immutable_row
-                BEFORE UPDATE OR DELETE ON emc_workorder_event
-                FOR EACH ROW EXECUTE FUNCTION emc_workorder_event_immutable();
-            DROP TRIGGER IF EXISTS emc_workorder_event_immutable_truncate ON emc_workorder_event;
-            CREATE TRIGGER emc_workorder_event_immutable_truncate
-                BEFORE TRUNCATE ON emc_workorder_event
-                FOR EACH STATEMENT EXECUTE FUNCTION emc_workorder_event_immutable();
-            """
+            """CREATE UNIQUE INDEX IF NOT EXISTS emc_workorder_event_chain_sequence_uniq
+                   ON emc_workorder_event (chain_id, sequence);
+               CREATE INDEX IF NOT EXISTS emc_workorder_event_chain_id_id_idx
+                   ON emc_workorder_event (chain_id, id);"""
         )
 
     # ------------------------------------------------------------------
@@ -130,65 +109,52 @@ class EmcWorkorderEvent(models.Model):
     # Appending
     # ------------------------------------------------------------------
     @api.model
-    def _lock_chain(self):
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK_KEY))
-        self.env.cr.execute(SQL("SELECT hash FROM emc_workorder_event ORDER BY id DESC LIMIT 1"))
-        row = self.env.cr.fetchone()
-        return row[0] if row else evidence.GENESIS
-
-    @api.model
-    def _payload(self, vals):
-        return {
-            "workorder_id": vals["workorder_id"],
-            "workorder": vals.get("workorder_name"),
-            "event_type": vals["event_type"],
-            "user_id": vals.get("user_id") or None,
-            "date": vals["date"],
-            "old": vals.get("old_value") or None,
-            "new": vals.get("new_value") or None,
-            "note": vals.get("note") or None,
-            "attachments": vals.get("attachments") or [],
-            "data": vals.get("data") or {},
-        }
-
-    @api.model
     def _chain(self, vals_list):
-        """Column values of new events, linked to the chain's current head.
+        """Column values of new events, linked to the heads of their organisations' chains.
 
-        Each dict has workorder_id, workorder_name, event_type and optionally
-        company_id, user_id, date, old_value, new_value, note, attachments
-        (list of {name, sha256}) and data (a small JSON-able dict). The chain
-        lock is held until the transaction ends, so concurrent appends queue
-        up instead of forking the chain.
+        Each dict has workorder_id, workorder_name, company_id, event_type and
+        optionally user_id, date, old_value, new_value, note, attachments
+        (list of {name, sha256}) and data (a small JSON-able dict). The
+        payload is built from the payload columns (evidence.PAYLOAD_COLUMNS),
+        the list verification compares. The locks of the chains involved are
+        held until the transaction ends, so concurrent appends to one chain
+        queue up instead of forking it, and appends to other chains go on.
         """
-        prev = self._lock_chain()
+        chains = self.env["emc.evidence.chain"]._for_companies(
+            vals["company_id"] for vals in vals_list
+        )
+        heads = self.env["emc.evidence.chain"].union(*chains.values())._lock_heads()
         now = fields.Datetime.to_string(fields.Datetime.now())
         rows = []
         for vals in vals_list:
-            vals = dict(vals, date=vals.get("date") or now)
-            payload, payload_hash, link = evidence.make_link(prev, self._payload(vals))
+            chain = chains[vals["company_id"]]
+            sequence, prev = heads[chain.id]
+            columns = {column: vals.get(column) or None for column in evidence.PAYLOAD_COLUMNS}
+            columns["date"] = vals.get("date") or now
+            data = evidence.build_payload(
+                columns,
+                workorder=vals.get("workorder_name"),
+                attachments=vals.get("attachments") or [],
+                data=vals.get("data") or {},
+            )
+            payload, payload_hash, link = evidence.make_link(prev, data)
             rows.append(
                 {
-                    "workorder_id": vals["workorder_id"],
-                    "company_id": vals.get("company_id") or None,
-                    "event_type": vals["event_type"],
-                    "user_id": vals.get("user_id") or None,
-                    "date": vals["date"],
-                    "old_value": vals.get("old_value") or None,
-                    "new_value": vals.get("new_value") or None,
-                    "note": vals.get("note") or None,
+                    **columns,
+                    "chain_id": chain.id,
+                    "sequence": sequence,
                     "payload": payload,
                     "payload_hash": payload_hash,
                     "prev_hash": prev,
                     "hash": link,
                 }
             )
-            prev = link
+            heads[chain.id] = (sequence + 1, link)
         return rows
 
     @api.model
     def _append(self, vals_list):
-        """Append events to the chain, in order, inside the current transaction."""
+        """Append events to their chains, in order, inside the current transaction."""
         if not vals_list:
             return self.browse()
         records = [
@@ -199,29 +165,16 @@ class EmcWorkorderEvent(models.Model):
 
     @api.model
     def _append_sql(self, vals_list):
-        """Same chain as _append, inserted in one statement (crons, bulk loads)."""
+        """Same chains as _append, inserted in one statement per page (crons, bulk loads)."""
         if not vals_list:
             return 0
-        columns = (
-            "workorder_id",
-            "company_id",
-            "event_type",
-            "user_id",
-            "date",
-            "old_value",
-            "new_value",
-            "note",
-            "payload",
-            "payload_hash",
-            "prev_hash",
-            "hash",
-        )
-        rows = [tuple(row[c] for c in columns) for row in self._chain(vals_list)]
+        rows = self._chain(vals_list)
+        columns = list(rows[0])
         execute_values(
             self.env.cr._obj,
             f"INSERT INTO emc_workorder_event ({', '.join(columns)}) VALUES %s",
-            rows,
-            page_size=1000,
+            [tuple(row[c] for c in columns) for row in rows],
+            page_size=INSERT_PAGE,
         )
         # Rows inserted behind the ORM's back: forget cached event lists.
         self.env["emc.workorder"].invalidate_model(["event_ids"])
@@ -231,93 +184,76 @@ class EmcWorkorderEvent(models.Model):
     # Verification
     # ------------------------------------------------------------------
     @api.model
-    def _verify_chain(self):
-        """Walk the whole chain in id order; stop at the first broken link.
+    def _orphan_count(self):
+        """Events outside every chain: their chain column was altered."""
+        self.env.cr.execute(
+            """SELECT count(*) FROM emc_workorder_event e
+                WHERE NOT EXISTS (SELECT 1 FROM emc_evidence_chain c WHERE c.id = e.chain_id)"""
+        )
+        return self.env.cr.fetchone()[0]
 
-        Read in batches with keyset pagination and hashed as stored, so memory
-        stays flat whatever the size of the chain.
-        """
-        cr = self.env.cr
-        verifier = evidence.ChainVerifier()
-        last_id = 0
-        while True:
-            cr.execute(
-                SQL(
-                    """SELECT id, payload, payload_hash, prev_hash, hash,
-                              workorder_id, event_type, user_id,
-                              to_char(date, 'YYYY-MM-DD HH24:MI:SS')
-                         FROM emc_workorder_event
-                        WHERE id > %s ORDER BY id LIMIT %s""",
-                    last_id,
-                    VERIFY_BATCH,
-                )
-            )
-            batch = cr.fetchall()
-            if not batch:
-                break
-            rows = (
-                evidence.ChainRow(
-                    id=r[0],
-                    payload=r[1],
-                    payload_hash=r[2],
-                    prev_hash=r[3],
-                    hash=r[4],
-                    columns={
-                        "workorder_id": r[5],
-                        "event_type": r[6],
-                        "user_id": r[7],
-                        "date": r[8],
-                    },
-                )
-                for r in batch
-            )
-            broken = verifier.feed(rows)
-            if broken is not None:
-                return broken
-            last_id = batch[-1][0]
-        return verifier.result()
+    def _event_type_label(self):
+        self.ensure_one()
+        return dict(self._fields["event_type"]._description_selection(self.env)).get(
+            self.event_type, self.event_type
+        )
 
-    def _reason_label(self, reason):
-        if not reason:
-            return ""
-        if reason.startswith("column_mismatch"):
-            column = reason.partition(":")[2]
-            return _("the indexed column %(column)s differs from the signed payload", column=column)
-        return {
+    @api.model
+    def _reason_label(self, code, detail=None):
+        """The reader's-language text of an evidence verification reason."""
+        if code == "column_mismatch":
+            field = self._fields.get(detail)
+            return _(
+                "the column “%(column)s” differs from the signed payload",
+                column=field._description_string(self.env) if field else detail,
+            )
+        labels = {
+            "sequence": _("its position in the chain is wrong: an event was removed or inserted"),
             "payload_hash": _("the payload was altered"),
             "link_hash": _("the hash was altered"),
             "prev_link": _(
                 "the previous link does not match: an event was removed, inserted or reordered"
             ),
             "bad_payload": _("the payload is unreadable"),
-        }.get(reason, reason)
+            "anchor_mismatch": _(
+                "the chain up to this event differs from what anchor %(number)s certified: "
+                "it was rewritten",
+                number=detail,
+            ),
+            "truncated": _(
+                "events were deleted from its end: anchor %(number)s covers more events",
+                number=detail,
+            ),
+            "anchor_token": _(
+                "the time-stamp token of anchor %(number)s is not valid for the configured CA "
+                "certificate",
+                number=detail,
+            ),
+            "no_ca": _(
+                "the chain has anchors but no CA certificate of the time-stamping authority is "
+                "configured to check them"
+            ),
+        }
+        return labels.get(code, code or "")
+
+    @api.model
+    def _verify_chain(self):
+        """Verify every chain: the first broken chain's result, else one summing them all."""
+        results = [chain._verify() for chain in self.env["emc.evidence.chain"].sudo().search([])]
+        broken = next((r for r in results if not r.ok), None)
+        if broken:
+            return broken
+        return evidence.VerifyResult(
+            True,
+            sum(r.checked for r in results),
+            None,
+            None,
+            results[-1].last_hash if results else evidence.GENESIS,
+            anchored=sum(r.anchored for r in results),
+            unanchored=sum(r.unanchored for r in results),
+        )
 
     @api.model
     def action_verify_chain(self):
-        """Verify the evidence chain and report the result to the user."""
-        result = self._verify_chain()
-        if result.ok:
-            message = _("Evidence chain intact: %(count)s events verified.", count=result.checked)
-            kind = "success"
-        else:
-            event = self.browse(result.broken_id).exists()
-            message = _(
-                "Evidence chain broken at event %(id)s (work order %(order)s, %(type)s): "
-                "%(reason)s. %(count)s events checked.",
-                id=result.broken_id,
-                order=event.workorder_id.name if event else "?",
-                type=dict(EVENT_TYPES).get(event.event_type, "?") if event else "?",
-                reason=self._reason_label(result.reason),
-                count=result.checked,
-            )
-            kind = "danger"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Evidence verification"),
-                "message": message,
-                "type": kind,
-                "sticky": not result.ok,
-            },
-        }
+        """Verify every evidence chain and report the result to the user."""
+        return self.env["emc.evidence.chain"].action_verify()
