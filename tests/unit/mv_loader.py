@@ -3,8 +3,9 @@
 The package is imported under its own name with ``submodule_search_locations``
 so that its relative imports work, without importing
 ``odoo.addons.emc_metering`` (whose __init__ needs the ORM). It is loaded
-once and shared by every test module; the reference datasets of
-``tests/unit/data`` are read here too.
+once and shared by every test module. The reference datasets of
+``tests/unit/data`` are read here too, and the design matrices that the
+tests rebuild independently of the package for statsmodels.
 """
 
 import importlib.util
@@ -48,3 +49,38 @@ def daily_dataset():
 def monthly_dataset():
     """The 24 monthly billing periods (records)."""
     return read_csv("mv_monthly.csv")
+
+
+def hdd(temps, base):
+    """Heating degree days, written out again so the tests do not trust the package's."""
+    return np.maximum(base - temps, 0.0)
+
+
+def cdd(temps, base):
+    """Cooling degree days (see :func:`hdd`)."""
+    return np.maximum(temps - base, 0.0)
+
+
+def design(model, temps, production=None):
+    """Design matrix of ``model``'s terms for daily rows (independent of the package)."""
+    columns = []
+    for name in model.terms:
+        if name == "intercept":
+            columns.append(np.ones(temps.size))
+        elif name == "production":
+            columns.append(production)
+        elif name == "hdd":
+            columns.append(hdd(temps, model.heating_balance_point))
+        else:
+            columns.append(cdd(temps, model.cooling_balance_point))
+    return np.column_stack(columns)
+
+
+def billing_design(model, starts, ends, temperature):
+    """Average degree days per day of each period, by looping over its days."""
+    rows = []
+    for start, end in zip(starts, ends, strict=True):
+        days = np.arange(np.datetime64(start), np.datetime64(end))
+        temps = temperature.on(days)
+        rows.append(design(model, temps).mean(axis=0))
+    return np.array(rows)

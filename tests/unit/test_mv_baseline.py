@@ -11,46 +11,13 @@ import json
 import unittest
 
 import numpy as np
-from mv_loader import daily_dataset, monthly_dataset, mv
+from mv_loader import billing_design, cdd, daily_dataset, design, hdd, monthly_dataset, mv
 from statsmodels.regression.linear_model import OLS, WLS
 
 RTOL = 1e-6
 TRUE_DAILY = {"heating": 14.3, "cooling": 22.6}  # scripts/gen_mv_test_data.py
 TRUE_MONTHLY = {"heating": 15.2, "cooling": 21.8}
 GRID_STEP = 1.0
-
-
-def hdd(temps, base):
-    return np.maximum(base - temps, 0.0)
-
-
-def cdd(temps, base):
-    return np.maximum(temps - base, 0.0)
-
-
-def design(model, temps, production=None):
-    """Design matrix of ``model``'s terms for daily rows (independent of the package)."""
-    columns = []
-    for name in model.terms:
-        if name == "intercept":
-            columns.append(np.ones(temps.size))
-        elif name == "production":
-            columns.append(production)
-        elif name == "hdd":
-            columns.append(hdd(temps, model.heating_balance_point))
-        else:
-            columns.append(cdd(temps, model.cooling_balance_point))
-    return np.column_stack(columns)
-
-
-def billing_design(model, starts, ends, temperature):
-    """Average degree days per day of each period, by looping over its days."""
-    rows = []
-    for start, end in zip(starts, ends, strict=True):
-        days = np.arange(np.datetime64(start), np.datetime64(end))
-        temps = temperature.on(days)
-        rows.append(design(model, temps).mean(axis=0))
-    return np.array(rows)
 
 
 def guideline14(actual, residuals, p):
@@ -344,6 +311,24 @@ class TestModelSelection(unittest.TestCase):
         self.assertEqual(heating.evaluated, 0)
         self.assertEqual(heating.rejection.code, "degree_days_insufficient")
         self.assertEqual(heating.rejection.params["min_days"], 21)  # ceil(10 · 731/365)
+
+    def test_candidates_without_degrees_of_freedom_rejected(self):
+        # three monthly bills, the minimum lowered: the combined model would have n - p = 0
+        months = monthly_dataset()
+        usage = mv.UsageData.billing(
+            months["start"][:3], months["end"][:3], months["usage_kwh"][:3]
+        )
+        rules = mv.SufficiencyRules(min_days=28, min_observations=3)
+        options = mv.BaselineOptions(
+            heating_balance_points=(20.0,),
+            cooling_balance_points=(20.0,),
+            min_degree_days_per_year=0,
+            sufficiency=rules,
+        )
+        result = mv.fit_baseline(usage, self.temperature, options)
+        combined = {s.model_type: s for s in result.candidates}[mv.HEATING_COOLING]
+        self.assertEqual(combined.rejection.code, "too_few_observations")
+        self.assertEqual(combined.rejection.params, {"observations": 3, "min_observations": 4})
 
     def test_invalid_options(self):
         with self.assertRaises(mv.MVError) as caught:

@@ -298,6 +298,18 @@ def _evaluate(
     """
     k, p, _ = gram.shape
     df = n - p
+    if df < 1:  # possible only when the caller lowered min_observations
+        return _Batch(
+            model_type=model_type,
+            terms=terms,
+            heating=heating,
+            cooling=cooling,
+            adj_r_squared=np.full(k, -np.inf),
+            failure=np.zeros(k, dtype=np.int64),
+            failures=(("too_few_observations", None),),
+            beta=np.full((k, p), np.nan),
+            t_stats=np.full((k, p), np.nan),
+        )
     eigenvalues, vectors = np.linalg.eigh(gram)
     regular = eigenvalues[:, 0] > _SINGULAR_RATIO * np.abs(eigenvalues[:, -1])
     safe = np.where(regular[:, None], eigenvalues, 1.0)
@@ -476,6 +488,10 @@ def _point(value: float) -> float | None:
 
 def _rejection(batch: _Batch, index: int, df: int, max_p_value: float) -> Reason:
     code, term = batch.failures[batch.failure[index]]
+    if code == "too_few_observations":
+        return Reason(
+            code, {"observations": df + len(batch.terms), "min_observations": len(batch.terms) + 1}
+        )
     if code == "singular_design":
         return Reason(code)
     if code == "intercept_not_positive":
