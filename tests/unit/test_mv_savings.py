@@ -235,6 +235,29 @@ class TestBillingSavings(unittest.TestCase):
             (3, 1.26, 0.0),
         )
 
+    def test_bill_below_the_temperature_coverage_reports_its_days(self):
+        months = monthly_dataset()
+        rows, temperature = daily_dataset()
+        usage = mv.UsageData.billing(months["start"], months["end"], months["usage_kwh"])
+        model = mv.fit_baseline(usage, temperature).model
+        temps = rows["temperature_c"].astype(float).copy()
+        temps[374:379] = np.nan  # 10-14 January 2024: 26 of the bill's 31 days remain
+        gappy = mv.DailyTemperature.from_days(rows["date"], temps)
+        bills = mv.UsageData.billing(["2024-01-10"], ["2024-02-10"], [40_000.0])
+        period = mv.compute_savings(model, bills, gappy).periods[0]
+        self.assertEqual((period.days, period.days_used), (31, 26))
+        self.assertIsNone(period.savings_kwh)
+        self.assertFalse(period.complete)
+        self.assertEqual(period.reasons[0].params["days_used"], 26)
+        # 28 of 31 days (90.3 %) are enough: the bill is predicted from them
+        temps[377:379] = rows["temperature_c"][377:379]
+        period = mv.compute_savings(
+            model, bills, mv.DailyTemperature.from_days(rows["date"], temps)
+        ).periods[0]
+        self.assertEqual(period.days_used, 28)
+        self.assertTrue(period.complete)
+        self.assertIsNotNone(period.savings_kwh)
+
 
 class TestProductionInReporting(unittest.TestCase):
     def test_production_required_and_refused(self):

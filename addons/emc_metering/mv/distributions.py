@@ -22,6 +22,7 @@ Invalid arguments (``df <= 0``, ``q`` outside (0, 1), NaN) raise ValueError.
 
 from __future__ import annotations
 
+import functools
 import math
 
 __all__ = ["t_cdf", "t_critical", "t_ppf", "t_two_sided_p"]
@@ -104,14 +105,18 @@ def _t_pdf(t: float, df: float) -> float:
 
 def t_ppf(q: float, df: float) -> float:
     """Quantile: the ``t`` with ``t_cdf(t, df) == q``, for ``0 < q < 1``."""
-    df = _check_df(df)
-    q = float(q)
+    return _t_ppf(float(q), _check_df(df))
+
+
+@functools.lru_cache(maxsize=256)
+def _t_ppf(q: float, df: float) -> float:
+    # cached: each fit asks for the same few critical values again and again
     if not 0.0 < q < 1.0:
         raise ValueError(f"A quantile needs 0 < q < 1, got {q!r}.")
     if q == 0.5:
         return 0.0
     if q < 0.5:
-        return -t_ppf(1.0 - q, df)
+        return -_t_ppf(1.0 - q, df)
     lo, hi = 0.0, 1.0
     while t_cdf(hi, df) < q:
         lo, hi = hi, hi * 2.0

@@ -21,10 +21,13 @@ Per period (IPMVP; CalTRACK 2.0 §3.6.1 for avoided energy use)::
   baseline use, negative when it would have lowered it. Each has a reason and
   an approver (the caller's user id); it applies to the period containing its
   ``date``, and one dated in no period is an input error.
-* A period is ``complete`` when its used days are at least ``min_coverage``
-  (default 90 %) of its days; otherwise it carries the reason
-  ``period_coverage`` and its figures cover only the used days. A period with
-  no used day has no figures (None).
+* ``days_used`` counts the days of a period with a reading and a
+  temperature (a billing period's days with a temperature, when its reading
+  is present). A period is ``complete`` when ``days_used`` is at least
+  ``min_coverage`` (default 90 %) of its days; otherwise it carries the
+  reason ``period_coverage``, and its figures cover only the used days (daily
+  data) or are None (a billing period below the coverage). A period with
+  nothing used has no figures (None).
 
 Totals add the periods that have figures. The savings fraction is ``F =
 total savings / total adjusted baseline``. The fractional savings uncertainty
@@ -215,15 +218,24 @@ def compute_savings(
         reporting, temperature, min_temperature_coverage=1.0 if daily_rows else min_coverage
     )
     values = reporting.usage
-    used = ~np.isnan(values) & prediction.predictable
-    used &= ~(values < 0)
+    metered_ok = ~np.isnan(values) & ~(values < 0)
     if zero_is_missing:
-        used &= values != 0
+        metered_ok &= values != 0
+    if reporting.production is not None:
+        metered_ok &= ~np.isnan(reporting.production)
+    used = metered_ok & prediction.predictable
     starts, ends, index = _reporting_periods(reporting)
     n_periods = starts.size
     days = ((ends - starts) / DAY).astype(np.int64)
-    row_days = np.where(used, reporting.days, 0)
+    weather = model.heating_balance_point is not None or model.cooling_balance_point is not None
+    # days with both a reading and (if the model needs it) a temperature; a billing
+    # period refused for its temperature coverage still reports the days it had
+    with_data = (
+        np.minimum(prediction.temperature_days, reporting.days) if weather else reporting.days
+    )
+    row_days = np.where(metered_ok, with_data, 0)
     days_used = np.bincount(index, weights=row_days, minlength=n_periods).astype(np.int64)
+    periods_used = np.bincount(index, weights=used, minlength=n_periods) > 0
     baseline = np.bincount(index, weights=np.where(used, prediction.kwh, 0.0), minlength=n_periods)
     metered = np.bincount(index, weights=np.where(used, values, 0.0), minlength=n_periods)
 
@@ -238,8 +250,8 @@ def compute_savings(
     for i in range(n_periods):
         applied = tuple(by_period[i])
         non_routine = float(sum(float(a.amount_kwh) for a in applied))
-        has_figures = days_used[i] > 0
-        complete = bool(days_used[i] >= min_coverage * days[i]) if daily_rows else bool(has_figures)
+        has_figures = bool(periods_used[i])
+        complete = has_figures and bool(days_used[i] >= min_coverage * days[i])
         reasons = ()
         if not complete:
             reasons = (
