@@ -140,6 +140,37 @@ class TestProductionVariable(StatsmodelsComparison, unittest.TestCase):
         ref = OLS(y, design(model, rows["temperature_c"].astype(float), production)).fit()
         self.assert_matches(model, ref, y, ref.resid)
 
+    def test_units_of_the_production_do_not_matter(self):
+        # the same production in kg instead of tonnes: same model, coefficient / 1000
+        rows, temperature = daily_dataset()
+        models = [
+            mv.fit_baseline(
+                mv.UsageData.daily(
+                    rows["date"], rows["usage_production_kwh"], rows["production"] * scale
+                ),
+                temperature,
+            ).model
+            for scale in (1.0, 1000.0, 1e5)
+        ]
+        for model, scale in zip(models[1:], (1000.0, 1e5), strict=True):
+            self.assertEqual(model.terms, models[0].terms)
+            self.assertEqual(model.heating_balance_point, models[0].heating_balance_point)
+            self.assertEqual(model.cooling_balance_point, models[0].cooling_balance_point)
+            self.assertAlmostEqual(
+                model.coefficient("production").value * scale,
+                models[0].coefficient("production").value,
+                places=9,
+            )
+
+    def test_constant_production_is_singular(self):
+        rows, temperature = daily_dataset()
+        constant = np.full(rows.size, 500.0)
+        result = mv.fit_baseline(
+            mv.UsageData.daily(rows["date"], rows["usage_kwh"], constant), temperature
+        )
+        self.assertEqual(result.status, mv.UNFIT)
+        self.assertEqual({s.rejection.code for s in result.candidates}, {"singular_design"})
+
 
 class TestMonthlyDataset(StatsmodelsComparison, unittest.TestCase):
     @classmethod

@@ -25,8 +25,10 @@ only the meter differs.
    in total (CalTRACK's 20 °F·days), summed as ``sum(d_i · DD_i(b))``.
 5. **Fit** by weighted least squares, ``β = (X'WX)⁻¹ X'Wy``. For the search,
    every candidate of a type is solved at once from the Gram matrices (sums
-   of weighted products assembled with array operations, inverted through a
-   batched eigendecomposition); the selected candidate is then refitted
+   of weighted products assembled with array operations, scaled to a unit
+   diagonal and inverted through a batched eigendecomposition; a candidate
+   whose scaled matrix has an eigenvalue ratio below 1e-12 is singular);
+   the selected candidate is then refitted
    through a QR factorisation of ``W^½ X`` for the reported statistics.
 6. **Coefficient qualification**: a candidate qualifies when its design is
    not singular, its intercept is ``> 0`` (§3.4.3.2.3) and every slope
@@ -310,10 +312,18 @@ def _evaluate(
             beta=np.full((k, p), np.nan),
             t_stats=np.full((k, p), np.nan),
         )
-    eigenvalues, vectors = np.linalg.eigh(gram)
-    regular = eigenvalues[:, 0] > _SINGULAR_RATIO * np.abs(eigenvalues[:, -1])
+    # scaled to a unit diagonal, so that the singularity test does not depend on the
+    # units of the variables (production in tonnes or in kg): G = D S D, G⁻¹ = D⁻¹ S⁻¹ D⁻¹
+    diagonal = np.diagonal(gram, axis1=1, axis2=2)
+    scale = np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+    scaled = gram / (scale[:, :, None] * scale[:, None, :])
+    eigenvalues, vectors = np.linalg.eigh(scaled)
+    regular = (eigenvalues[:, 0] > _SINGULAR_RATIO * np.abs(eigenvalues[:, -1])) & (
+        diagonal > 0
+    ).all(axis=1)
     safe = np.where(regular[:, None], eigenvalues, 1.0)
     inverse = (vectors / safe[:, None, :]) @ vectors.transpose(0, 2, 1)
+    inverse /= scale[:, :, None] * scale[:, None, :]
     beta = np.einsum("kij,kj->ki", inverse, rhs)
     sse = np.maximum(sst - np.einsum("ki,ki->k", beta, rhs), 0.0)
     beta[:, 0] += mean
