@@ -165,6 +165,20 @@ class TestForecast(ForecastFixture):
             )
         self.assertEqual(caught.exception.code, "production_not_used")
 
+    def test_intercept_only_model_needs_no_weather(self):
+        flat = np.full(self.dates.size, 1500.0) + np.random.default_rng(1).normal(
+            0, 1, self.dates.size
+        )
+        options = mv.BaselineOptions(model_types=(mv.INTERCEPT_ONLY,))
+        model = mv.fit_baseline(
+            mv.UsageData.daily(self.dates, flat), self.temperature, options
+        ).model
+        forecast = mv.forecast_consumption(model, "2025-01-01")
+        self.assertEqual(forecast.source, "none")
+        self.assertAlmostEqual(
+            forecast.total_kwh, 365 * model.coefficient("intercept").value, places=6
+        )
+
     def test_start_must_be_a_first_of_month(self):
         with self.assertRaises(mv.MVError) as caught:
             mv.forecast_consumption(self.model, "2025-01-15", temperature_history=self.temperature)

@@ -73,6 +73,15 @@ class TestMonthlySavings(SavingsFixture):
                     period.savings_kwh, 0.1 * baseline + extra.get(month, 0.0), places=6
                 )
                 self.assertEqual(period.reasons, ())
+        numpy_id = mv.NonRoutineAdjustment(
+            "2025-05-02", 10.0, "Sub-meter reconciliation", np.int64(12)
+        )
+        self.assertEqual(
+            mv.compute_savings(self.model, usage, self.temperature, [numpy_id])
+            .periods[4]
+            .non_routine_kwh,
+            10.0,
+        )
         march = report.periods[2]
         self.assertEqual([a.ref for a in march.adjustments], [41, 42])
         self.assertEqual(

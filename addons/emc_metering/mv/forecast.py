@@ -85,7 +85,7 @@ class NormalYear:
     cdd: np.ndarray
     heating_balance_point: float | None
     cooling_balance_point: float | None
-    source: str  # "history" or "normals"
+    source: str  # "history", "normals", or "none" for a model without weather terms
 
     def sums(self, start: np.datetime64, end: np.datetime64) -> tuple[float, float]:
         """``(ΣHDD, ΣCDD)`` of the days ``[start, end)``."""
@@ -138,7 +138,13 @@ def normal_degree_days(
     temperature_history: DailyTemperature | None = None,
     normal_temperatures=None,
 ) -> NormalYear:
-    """Normal degree days at the given bases (module docstring); give exactly one source."""
+    """Normal degree days at the given bases (module docstring); give exactly one source.
+
+    With neither base (an intercept-only model) no weather is needed: zeros,
+    source ``"none"``, whatever is given.
+    """
+    if heating_balance_point is None and cooling_balance_point is None:
+        return NormalYear(np.zeros(366), np.zeros(366), None, None, "none")
     if (temperature_history is None) == (normal_temperatures is None):
         raise MVError("invalid_option", name="normal year source", value="history xor normals")
     if normal_temperatures is not None:

@@ -44,6 +44,7 @@ Equivalents (:func:`convert_energy`) with the company's factors:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -175,7 +176,11 @@ def _validated(
         if not isinstance(adjustment.reason, str) or not adjustment.reason.strip():
             raise MVError("adjustment_without_reason", index=index)
         approver = adjustment.approver_id
-        if isinstance(approver, bool) or not isinstance(approver, int) or approver <= 0:
+        if (
+            isinstance(approver, bool)
+            or not isinstance(approver, numbers.Integral)
+            or approver <= 0
+        ):
             raise MVError("adjustment_without_approver", index=index)
         try:
             amount = float(adjustment.amount_kwh)
