@@ -67,8 +67,9 @@ class TestDailyTemperature(unittest.TestCase):
             mv.DailyTemperature.from_days(["2024-03-01", "2024-03-01"], [1, 2])
         self.assertEqual(caught.exception.code, "duplicate_date")
         with self.assertRaises(mv.MVError) as caught:
-            mv.DailyTemperature.from_days(["2024-03-01"], [math.inf])
+            mv.DailyTemperature.from_days(["2024-03-01", "2024-03-02"], [1.0, math.inf])
         self.assertEqual(caught.exception.code, "non_finite_value")
+        self.assertEqual(caught.exception.reason.params, {"name": "temperatures", "position": 2})
         with self.assertRaises(mv.MVError) as caught:
             mv.DailyTemperature.from_days(["2024-03-01", "2024-03-02"], [1.0])
         self.assertEqual(caught.exception.code, "length_mismatch")

@@ -168,6 +168,21 @@ class TestReasons(unittest.TestCase):
             reason.message, "The baseline covers 200 days; at least 365 days are required."
         )
 
+    def test_translated_with_a_gettext_and_term_labels(self):
+        catalogue = {
+            mv.TEMPLATES["slope_not_positive"]: "%(term)s的系数 %(value).6g 不是正数。",
+            mv.TERM_LABELS["hdd"]: "采暖度日",
+        }
+        reason = mv.Reason("slope_not_positive", {"term": "hdd", "value": -25.0})
+        self.assertEqual(
+            reason.translated(lambda text: catalogue.get(text, text)),
+            "采暖度日的系数 -25 不是正数。",
+        )
+        self.assertEqual(
+            reason.message, "The coefficient of heating degree days, -25, is not positive."
+        )
+        self.assertEqual(reason.params["term"], "hdd")  # the stored code is untouched
+
     def test_error_carries_its_reason(self):
         error = mv.MVError("empty_series", name="usage")
         self.assertIsInstance(error, ValueError)

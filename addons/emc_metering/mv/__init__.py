@@ -43,7 +43,7 @@ Calculations:
 
 Every refusal or rejection is a :class:`Reason` (stable ``code`` + ``params``;
 English template marked for translation, shown by the Odoo side with
-``self.env._(reason.template, **reason.params)``); bad input raises
+``reason.translated(self.env._)``); bad input raises
 :class:`MVError` (a ``ValueError`` with its ``reason``). See :mod:`.reasons`
 for the codes.
 
@@ -168,7 +168,7 @@ from .model import (
     Prediction,
 )
 from .monitoring import Band, MonitoringResult, flag_outside_band, monitor, prediction_band
-from .reasons import TEMPLATES, MVError, Reason
+from .reasons import TEMPLATES, TERM_LABELS, MVError, Reason
 from .savings import (
     ConversionFactors,
     EnergyEquivalents,

@@ -31,13 +31,13 @@ def to_days(values, name: str) -> np.ndarray:
             try:
                 converted.append(np.datetime64(item, "D"))
             except (TypeError, ValueError):
-                raise MVError("non_finite_value", name=name, index=index) from None
+                raise MVError("non_finite_value", name=name, position=index + 1) from None
         days = np.array(converted, dtype="datetime64[D]")
     if days.ndim != 1:
         days = days.reshape(-1)
     bad = np.isnat(days)
     if bad.any():
-        raise MVError("non_finite_value", name=name, index=int(np.flatnonzero(bad)[0]))
+        raise MVError("non_finite_value", name=name, position=int(np.flatnonzero(bad)[0]) + 1)
     return days
 
 
@@ -57,11 +57,11 @@ def to_values(values, name: str, expected: int | None = None) -> np.ndarray:
             try:
                 float(np.nan if item is None else item)
             except (TypeError, ValueError):
-                raise MVError("non_finite_value", name=name, index=index) from None
+                raise MVError("non_finite_value", name=name, position=index + 1) from None
         raise
     infinite = np.isinf(array)
     if infinite.any():
-        raise MVError("non_finite_value", name=name, index=int(np.flatnonzero(infinite)[0]))
+        raise MVError("non_finite_value", name=name, position=int(np.flatnonzero(infinite)[0]) + 1)
     if expected is not None and array.size != expected:
         raise MVError("length_mismatch", name=name, expected=expected, got=int(array.size))
     return array

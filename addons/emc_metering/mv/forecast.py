@@ -158,7 +158,7 @@ def normal_degree_days(
             raise MVError(
                 "non_finite_value",
                 name="normal temperatures",
-                index=int(np.flatnonzero(np.isnan(temps))[0]),
+                position=int(np.flatnonzero(np.isnan(temps))[0]) + 1,
             )
         source = "normals"
         hdd = heating_degree_days(temps, heating_balance_point or 0.0)

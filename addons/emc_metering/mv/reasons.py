@@ -6,12 +6,15 @@ renamed) and ``params``, a dict of JSON-compatible values (numbers, ISO date
 strings, short identifiers such as ``"hdd"``). The English text is
 ``TEMPLATES[code] % params``; the templates use named placeholders only.
 
-Translation: the templates are wrapped in :func:`_`, an identity marker, so
-that Odoo's term extraction (it scans every ``.py`` file of the addon for
+Translation: the templates, and the labels of the model terms a ``term``
+parameter names (:data:`TERM_LABELS`: ``intercept``, ``production``,
+``hdd``, ``cdd``), are wrapped in :func:`_`, an identity marker, so that
+Odoo's term extraction (it scans every ``.py`` file of the addon for
 ``_("...")`` calls) puts them in ``emc_metering.pot``. The Odoo side shows a
-reason in the user's language with ``self.env._(reason.template,
-**reason.params)``: the lookup is by source text, and the source text is the
-template.
+reason in the user's language with ``reason.translated(self.env._)``: the
+lookup is by source text, and Odoo finds the module (``emc_metering``) from
+the calling frame, which is this module's. :attr:`Reason.message` is the
+same text in English.
 
 Input errors (malformed series, overlapping periods, an adjustment without an
 approver...) raise :class:`MVError`, a ``ValueError`` that carries its
@@ -23,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["TEMPLATES", "MVError", "Reason"]
+__all__ = ["TEMPLATES", "TERM_LABELS", "MVError", "Reason"]
 
 
 def _(text: str) -> str:
@@ -58,13 +61,13 @@ TEMPLATES: dict[str, str] = {
     "zero_usage": _("%(count)d periods with zero usage were treated as missing."),
     # --- candidate model rejection ------------------------------------------
     "intercept_not_positive": _("The base load (intercept) %(value).6g is not positive."),
-    "slope_not_positive": _("The %(term)s coefficient %(value).6g is not positive."),
+    "slope_not_positive": _("The coefficient of %(term)s, %(value).6g, is not positive."),
     "slope_not_significant": _(
-        "The %(term)s coefficient is not significant: p = %(p_value).4f, it must be below "
+        "The coefficient of %(term)s is not significant: p = %(p_value).4f, it must be below "
         "%(max_p_value).2f."
     ),
     "degree_days_insufficient": _(
-        "No balance point of the grid gives enough %(term)s degree days: at least "
+        "No balance point of the grid gives enough %(term)s: at least "
         "%(min_days)d days with degree days and %(min_degree_days).1f degree days are required."
     ),
     "singular_design": _("The regression is singular: its variables are collinear."),
@@ -94,7 +97,9 @@ TEMPLATES: dict[str, str] = {
     # --- input errors (MVError) ---------------------------------------------
     "length_mismatch": _("%(name)s has %(got)d values; %(expected)d were expected."),
     "empty_series": _("%(name)s holds no values."),
-    "non_finite_value": _("%(name)s holds an infinite or non-numeric value at position %(index)d."),
+    "non_finite_value": _(
+        "%(name)s holds an infinite or unreadable value at position %(position)d (counting from 1)."
+    ),
     "duplicate_date": _("The date %(date)s appears more than once in %(name)s."),
     "empty_period": _("The period starting %(start)s does not end after its start (%(end)s)."),
     "periods_overlap": _(
@@ -124,7 +129,14 @@ TEMPLATES: dict[str, str] = {
         "Give either a reporting-period model or a savings fraction for the expected savings, "
         "not both and not neither."
     ),
-    "model_not_usable": _("The baseline model has status %(status)s and cannot be used."),
+}
+
+
+TERM_LABELS: dict[str, str] = {
+    "intercept": _("base load"),
+    "production": _("production"),
+    "hdd": _("heating degree days"),
+    "cdd": _("cooling degree days"),
 }
 
 
@@ -147,8 +159,21 @@ class Reason:
 
     @property
     def message(self) -> str:
-        """The English text, for logs and tests (the UI translates :attr:`template`)."""
-        return self.template % self.params
+        """The English text, for logs and tests (the UI uses :meth:`translated`)."""
+        return self.translated()
+
+    def translated(self, gettext=None) -> str:
+        """The text in another language; ``gettext(source)`` translates one source text.
+
+        From an Odoo model: ``reason.translated(self.env._)``. A ``term``
+        parameter is replaced by its translated label; the stored ``params``
+        keep the code.
+        """
+        translate = gettext or (lambda text: text)
+        params = dict(self.params)
+        if params.get("term") in TERM_LABELS:
+            params["term"] = translate(TERM_LABELS[params["term"]])
+        return translate(self.template) % params
 
     def to_dict(self) -> dict:
         """JSON-compatible form ``{"code": ..., "params": {...}}``."""

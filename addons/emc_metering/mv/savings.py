@@ -351,7 +351,7 @@ def convert_energy(kwh: float, factors: ConversionFactors) -> EnergyEquivalents:
     """Tonnes of coal equivalent, tonnes of CO2 and CNY of ``kwh`` (module docstring)."""
     kwh = float(kwh)
     if not math.isfinite(kwh):
-        raise MVError("non_finite_value", name="kWh", index=0)
+        raise MVError("non_finite_value", name="kWh", position=1)
     return EnergyEquivalents(
         kwh=kwh,
         tce=kwh * factors.kgce_per_kwh / 1000.0,

@@ -77,7 +77,7 @@ class DailyTemperature:
             raise MVError(
                 "non_finite_value",
                 name="hourly timestamps",
-                index=int(np.flatnonzero(np.isnat(stamps))[0]),
+                position=int(np.flatnonzero(np.isnat(stamps))[0]) + 1,
             )
         temps = to_values(temperatures, "hourly temperatures", expected=stamps.size)
         present = ~np.isnan(temps)
