@@ -433,6 +433,10 @@ class ReadResult:
     errors: list[tuple[str, AbnormalResponse]]
 
 
+def _poll_interval(inter_byte_timeout: float) -> float:
+    return min(0.02, inter_byte_timeout)
+
+
 class Dlt645Client:
     """Blocking DL/T 645-2007 master on one serial bus (see the module docstring)."""
 
@@ -465,9 +469,11 @@ class Dlt645Client:
         self._owns_port = owns_port
         self._lock = threading.Lock()
         self._last = 0.0
-        # short polls: the client measures its own timeouts between reads
-        self._poll = min(0.02, inter_byte_timeout)
-        self.port.timeout = self._poll
+        # short polls: the client measures its own timeouts between reads (the
+        # setter reconfigures the port, so it is only called when needed)
+        poll = _poll_interval(inter_byte_timeout)
+        if self.port.timeout != poll:
+            self.port.timeout = poll
 
     @classmethod
     def open(

@@ -12,7 +12,8 @@
   read data for the identifiers it was given (follow-up frames when an
   answer exceeds ``followup_size``), an abnormal answer ("no requested
   data") for the others, read address, broadcast time sync; faults
-  ``"silent"`` and ``"bad_checksum"``.
+  ``"silent"``, ``"bad_checksum"`` and ``"truncated"`` (the answer stops
+  three bytes short).
 * :class:`PtyLink`: two pseudo-terminals joined like a null-modem cable
   (what one side writes, the other reads).
 * :class:`TcpProxy`: a TCP relay whose connections a test can cut, to make a
@@ -47,6 +48,7 @@ from ..protocols.points import DataItem, DeviceMap, load_map
 SILENT = "silent"
 BAD_CRC = "bad_crc"
 BAD_CHECKSUM = "bad_checksum"
+TRUNCATED = "truncated"
 
 
 def _open_pty() -> tuple[int, int, str]:
@@ -335,7 +337,7 @@ class Dlt645Simulator:
     """DL/T 645-2007 meters on one pseudo-terminal (see the module docstring).
 
     ``meters`` maps each address to ``{di: value or list of block values}``.
-    ``fault`` maps an address to ``"silent"`` or ``"bad_checksum"``.
+    ``fault`` maps an address to ``"silent"``, ``"bad_checksum"`` or ``"truncated"``.
     ``received`` lists every frame the meters saw, ``times`` the wall times
     broadcast to them.
     """
@@ -439,6 +441,8 @@ class Dlt645Simulator:
             raw = answer.encode(self.preamble)
             if fault == BAD_CHECKSUM:
                 raw = raw[:-2] + bytes([(raw[-2] + 1) & 0xFF]) + raw[-1:]
+            elif fault == TRUNCATED:
+                raw = raw[:-3]
             answers.append(raw)
         return answers
 
