@@ -8,7 +8,10 @@ to a simulated meter on a pseudo-terminal through pyserial.
 
 import asyncio
 import datetime
+import os
+import threading
 import time
+import tty
 
 import pytest
 from metering_package import protocol, simulators
@@ -394,6 +397,32 @@ def test_truncated_answer_is_a_frame_error_after_the_inter_byte_timeout(bus):
         assert (
             time.monotonic() - started < 0.3
         )  # bytes came: the 0.3 s response timeout no longer applies
+
+
+def test_echo_and_foreign_frames_are_skipped():
+    """A scripted peer on a pseudo-terminal: it echoes the request (as some RS-485
+    adapters do), sends a late answer of another meter, then the real answer."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    foreign = dlt645.read_response("000000000001", "00010000", b"\x00\x00\x00\x00").encode(
+        preamble=1
+    )
+
+    def peer():
+        request = b""
+        while not request.endswith(b"\x16"):
+            request += os.read(master, 64)
+        os.write(master, request + foreign + ENERGY_ANSWER)
+
+    thread = threading.Thread(target=peer, daemon=True)
+    thread.start()
+    try:
+        with dlt645.Dlt645Client.open(os.ttyname(slave), response_timeout=2) as client:
+            assert client.read(ADDRESS, "00010000") == bytes([0x78, 0x56, 0x34, 0x12])
+    finally:
+        thread.join(5)
+        os.close(master)
+        os.close(slave)
 
 
 def test_async_client_serialises_one_bus(bus):

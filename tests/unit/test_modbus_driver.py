@@ -230,6 +230,24 @@ def test_timeout_then_recovery(serve, transport):
     assert registers == [1, 2]
 
 
+@pytest.mark.parametrize("transport", ["tcp", "rtu_serial"])
+def test_a_dead_meter_does_not_break_the_link(serve, transport):
+    # pymodbus drops the link after a few unanswered requests in a row; the
+    # gateway must keep reporting timeouts and reopen the link by itself
+    dead, alive = sim.SimulatedMeter(), sim.SimulatedMeter()
+    dead.fault = sim.SILENT
+    alive.set_registers(3, 0, [7])
+    _, make = serve({1: dead, 2: alive}, transport)
+
+    async def scenario(gw):
+        for _ in range(5):
+            with pytest.raises(modbus.ModbusTimeout):
+                await gw.read_registers(1, 3, 0, 1)
+        return await gw.read_registers(2, 3, 0, 1)
+
+    assert session(make, scenario) == [7]
+
+
 @pytest.mark.parametrize("transport", ["rtu_serial", "rtu_over_tcp"])
 def test_crc_error(serve, transport):
     meter = sim.SimulatedMeter()
