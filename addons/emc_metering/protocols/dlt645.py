@@ -438,7 +438,15 @@ def _poll_interval(inter_byte_timeout: float) -> float:
 
 
 class Dlt645Client:
-    """Blocking DL/T 645-2007 master on one serial bus (see the module docstring)."""
+    """Blocking DL/T 645-2007 master on one serial bus (see the module docstring).
+
+    ``port`` is a pyserial-like object (the client sets its read timeout to a
+    short poll); ``response_timeout`` bounds the wait for the first byte of an
+    answer, ``inter_byte_timeout`` the silence between its bytes, ``bus_idle``
+    the pause between two exchanges; ``preamble`` FE bytes precede each
+    request; ``items`` is the table of value formats (by default the
+    ``dlt645_2007`` map); ``owns_port`` makes :meth:`close` close the port.
+    """
 
     def __init__(
         self,
@@ -495,7 +503,7 @@ class Dlt645Client:
             bytesize=bytesize,
             parity=parity,
             stopbits=stopbits,
-            timeout=0.02,
+            timeout=_poll_interval(options.get("inter_byte_timeout", 0.5)),
         )
         return cls(port, owns_port=True, **options)
 

@@ -39,7 +39,8 @@ inside each register (``big``: the most significant byte). For 32 bits:
 big/big = ABCD (Modbus default), little/big = CDAB, big/little = BADC,
 little/little = DCBA. BCD digits are read from the same assembled bytes.
 
-A point's engineering value is ``raw * scale``; then, for the meter's CT and
+A point's engineering value is ``raw * scale``, a float (64-bit integers
+beyond 2**53 keep their 53 leading bits); then, for the meter's CT and
 PT ratios, ``ratio`` says which multiplier applies: ``none``, ``ct`` (currents),
 ``pt`` (voltages) or ``ct_pt`` (power and energy, the 倍率 of the meter).
 Maps whose registers already hold primary-side values use ``none``.
