@@ -37,6 +37,8 @@ DEB_PACKAGES=(
 )
 command -v pg_ctlcluster >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
     || DEB_PACKAGES+=(postgresql)
+# The MQTT broker of the meters' gateways (emc_metering) and of its tests.
+command -v mosquitto >/dev/null 2>&1 || DEB_PACKAGES+=(mosquitto)
 
 install_debian_packages() {
     command -v dpkg-query >/dev/null 2>&1 || {
@@ -89,6 +91,26 @@ ensure_postgres() {
             sudo -u postgres createuser --superuser "$(id -un)"
         fi
     fi
+}
+
+# Mosquitto on 127.0.0.1:1883, started when nothing answers there.
+ensure_mosquitto() {
+    if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+        return 0
+    fi
+    step "starting Mosquitto (MQTT broker) on 127.0.0.1:1883"
+    local conf=/etc/mosquitto/mosquitto.conf
+    if [ -f "$conf" ]; then
+        mosquitto -d -c "$conf" || true
+    else
+        mosquitto -d -p 1883 || true
+    fi
+    local i
+    for i in $(seq 1 20); do
+        (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && return 0
+        sleep 0.5
+    done
+    die "Mosquitto does not answer on 127.0.0.1:1883; start it and run this again"
 }
 
 # --------------------------------------------------------------------------
@@ -222,6 +244,7 @@ ensure_demo_db() {
 main() {
     install_debian_packages
     ensure_postgres
+    ensure_mosquitto
     local src
     src="$(find_odoo_source)"
     echo "$src" > "$ROOT/.odoo-src"
