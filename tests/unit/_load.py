@@ -1,12 +1,19 @@
-"""Load a pure-Python package of an addon (``lib/``, ``protocols/``, ``mv/``) by path.
+"""Load the pure-Python parts of an addon (``lib/``, ``protocols/``, ``mv/``, test peers) by path.
 
-The addon itself is never imported (its ``__init__`` needs the ORM): the
-folder is loaded as a top-level package of its own name, so that the
-modules inside it import each other with relative imports as they do in
-Odoo.
+The addon itself is never imported: its ``__init__`` needs the ORM. Its folder
+is registered as a synthetic package of its own (nothing of the addon's
+``__init__.py`` runs), so that the modules inside import each other with
+relative imports as they do in Odoo. The addon's ``tests`` folder is
+registered the same way, so that test peers such as
+``tests/simulators.py`` or ``tests/tsa_server.py`` load without the Odoo
+test modules that ``tests/__init__.py`` imports.
+
+    evidence = load("emc_workorder", "lib.evidence")
+    simulators = load("emc_metering", "tests.simulators")
 """
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -14,15 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load(addon, package, module=None):
-    """The package ``addons/<addon>/<package>``, or its submodule ``module``."""
-    name = f"_under_test_{addon}_{package}"
+def _synthetic(name, folder):
     if name not in sys.modules:
-        folder = ROOT / "addons" / addon / package
-        spec = importlib.util.spec_from_file_location(
-            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
-        )
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
-    return importlib.import_module(f"{name}.{module}") if module else sys.modules[name]
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+    return sys.modules[name]
+
+
+def load(addon, dotted):
+    """The module ``addons/<addon>/<dotted path>`` (a package or a module)."""
+    folder = ROOT / "addons" / addon
+    package = f"_under_test_{addon}"
+    _synthetic(package, folder)
+    _synthetic(f"{package}.tests", folder / "tests")
+    return importlib.import_module(f"{package}.{dotted}")

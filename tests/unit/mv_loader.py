@@ -1,38 +1,17 @@
-"""Load addons/emc_metering/mv/ by file path, as a package, for the M&V unit tests.
+"""addons/emc_metering/mv/ loaded by path (see _load.py), for the M&V unit tests.
 
-The package is imported under its own name with ``submodule_search_locations``
-so that its relative imports work, without importing
-``odoo.addons.emc_metering`` (whose __init__ needs the ORM). It is loaded
-once and shared by every test module. The reference datasets of
+The reference datasets of
 ``tests/unit/data`` are read here too, and the design matrices that the
 tests rebuild independently of the package for statsmodels.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
+from _load import load
 
-_ROOT = Path(__file__).resolve().parents[2]
-_PACKAGE = _ROOT / "addons" / "emc_metering" / "mv"
-_NAME = "emc_metering_mv_under_test"
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _load():
-    if _NAME in sys.modules:
-        return sys.modules[_NAME]
-    spec = importlib.util.spec_from_file_location(
-        _NAME, _PACKAGE / "__init__.py", submodule_search_locations=[str(_PACKAGE)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_NAME] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-mv = _load()
+mv = load("emc_metering", "mv")
 
 
 def read_csv(name):

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from _load import load
 
-evidence = load("emc_workorder", "lib", "evidence")
+evidence = load("emc_workorder", "lib.evidence")
 
 GENESIS = evidence.GENESIS
 ChainRow = evidence.ChainRow

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from _load import load
 
-evidence = load("emc_workorder", "lib", "evidence")
-merkle = load("emc_workorder", "lib", "merkle")
+evidence = load("emc_workorder", "lib.evidence")
+merkle = load("emc_workorder", "lib.merkle")
 
 ChainRow = evidence.ChainRow
 Checkpoint = evidence.Checkpoint

@@ -17,19 +17,12 @@ The module is loaded by file path so that importing it does not import the
 """
 
 import hashlib
-import importlib.util
 import random
-import sys
 import unittest
-from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[2]
-_PATH = _ROOT / "addons" / "emc_workorder" / "lib" / "merkle.py"
-_NAME = "emc_workorder_lib_merkle_under_test"
-_spec = importlib.util.spec_from_file_location(_NAME, _PATH)
-merkle = importlib.util.module_from_spec(_spec)
-sys.modules[_NAME] = merkle
-_spec.loader.exec_module(merkle)
+from _load import load
+
+merkle = load("emc_workorder", "lib.merkle")
 
 h = bytes.fromhex
 

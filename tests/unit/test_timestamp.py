@@ -8,32 +8,20 @@ loaded by file path so that importing them does not import the
 
 import datetime
 import hashlib
-import importlib.util
 import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
+from _load import load
 from cryptography import x509
 
-_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name, relative):
-    spec = importlib.util.spec_from_file_location(name, _ROOT / relative)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look the module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-timestamp = _load("emc_workorder_lib_timestamp_under_test", "addons/emc_workorder/lib/timestamp.py")
-tsa_server = _load("emc_workorder_tests_tsa_server", "addons/emc_workorder/tests/tsa_server.py")
+timestamp = load("emc_workorder", "lib.timestamp")
+tsa_server = load("emc_workorder", "tests.tsa_server")
 
 TimestampError = timestamp.TimestampError
 MESSAGE = b'{"company_id":1,"root":"5dc9da79a706","size":8}'

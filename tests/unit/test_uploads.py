@@ -9,7 +9,7 @@ import zipfile
 from _load import load
 from PIL import Image, WebPImagePlugin  # noqa: F401  (Odoo loads few Pillow plugins)
 
-uploads = load("emc_project", "lib", "uploads")
+uploads = load("emc_project", "lib.uploads")
 check = uploads.check
 Refused = uploads.UploadRefused
 PHOTOS = ("image", "video")
