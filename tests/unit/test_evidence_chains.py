@@ -121,6 +121,25 @@ class TestEveryColumn(unittest.TestCase):
                 self.assertEqual(result.reason, f"column_mismatch:{column}")
                 self.assertEqual((result.code, result.detail), ("column_mismatch", column))
 
+    def test_columns_as_a_tuple(self):
+        """The database hands the columns over as a tuple in PAYLOAD_COLUMNS order."""
+        rows = [
+            dataclasses.replace(r, columns=tuple(r.columns[c] for c in evidence.PAYLOAD_COLUMNS))
+            for r in self.rows
+        ]
+        self.assertTrue(verify_chain(rows, require_v2=True).ok)
+        self.assertEqual(evidence.column_map(rows[3].columns), self.rows[3].columns)
+        for position, column in enumerate(evidence.PAYLOAD_COLUMNS):
+            with self.subTest(column=column):
+                forged = list(rows)
+                values = list(rows[20].columns)
+                values[position] = "改" if values[position] != "改" else "又改"
+                forged[20] = dataclasses.replace(rows[20], columns=tuple(values))
+                result = verify_chain(forged)
+                self.assertEqual(
+                    (result.broken_id, result.reason), (1020, f"column_mismatch:{column}")
+                )
+
     def test_column_set_to_null(self):
         rows = list(self.rows)
         rows[5] = dataclasses.replace(rows[5], columns=dict(rows[5].columns, new_value=None))

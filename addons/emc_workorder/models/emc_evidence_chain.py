@@ -267,7 +267,6 @@ class EmcEvidenceChain(models.Model):
             else SQL.identifier(column)
             for column in evidence.PAYLOAD_COLUMNS
         )
-        names = list(evidence.PAYLOAD_COLUMNS)
         last_id = start_id
         cr = self.env.cr
         while True:
@@ -294,7 +293,7 @@ class EmcEvidenceChain(models.Model):
                     payload_hash=r[3],
                     prev_hash=r[4],
                     hash=r[5],
-                    columns=dict(zip(names, r[6:], strict=True)),
+                    columns=r[6:],
                 )
                 for r in batch
             ]

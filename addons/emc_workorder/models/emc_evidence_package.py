@@ -62,7 +62,7 @@ class EmcEvidenceChain(models.Model):
             "payload_hash": row.payload_hash,
             "prev_hash": row.prev_hash,
             "hash": row.hash,
-            "columns": dict(row.columns),
+            "columns": evidence.column_map(row.columns),
             **extra,
         }
 
