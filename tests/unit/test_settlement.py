@@ -434,6 +434,13 @@ class TestZeroAndNegativeSavings(Invariants, unittest.TestCase):
         self.assertEqual((st.waived, st.carry_out, st.invoices), (D("450.00"), D("0.00"), ()))
         self.assertEqual(st.due_to_esco, D("0.00"))
 
+    def test_no_negative_zero(self):
+        # -1,000 x 0.5 = -500.00 at a 0 % share: the amount is 0.00, never -0.00
+        contract = shared(tiers=(Tier(1, 5, 0),))
+        st = self.check(settle(contract, date(2024, 5, 1), date(2024, 6, 1), [electricity(-1000)]))
+        self.assertEqual(str(st.lines[0].amount), "0.00")
+        self.assertEqual(str(settlement.round_fen(D("-0.004"))), "0.00")
+
     def test_negative_savings_carried_forward(self):
         # May: -450.00 carried. June: 2,000 x 0.5 = 1,000.00 x 0.9 = 900.00 - 450.00 = 450.00
         contract = shared(negative_balance="carry_forward")

@@ -844,12 +844,15 @@ def _price(value, name: str) -> Decimal:
 
 
 def round_fen(value: Decimal) -> Decimal:
-    """``value`` rounded to the fen (0.01 CNY), halves away from zero (ROUND_HALF_UP)."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+    """``value`` rounded to the fen (0.01 CNY), halves away from zero (ROUND_HALF_UP).
+
+    Never a negative zero (``-0.004`` gives ``0.00``), which a report would show as -0.00.
+    """
+    return value.quantize(FEN, rounding=ROUND_HALF_UP) + 0
 
 
 def _round_kwh(value: Decimal) -> Decimal:
-    return value.quantize(KWH, rounding=ROUND_HALF_UP)
+    return value.quantize(KWH, rounding=ROUND_HALF_UP) + 0
 
 
 def _date(value, name: str) -> datetime.date:
