@@ -54,17 +54,30 @@ this is checked before solving, so that the error names the constraint.
 
 Ties, tolerances and determinism
 --------------------------------
-NPVs are compared to within ``1e-6 * max |npv|`` of the screened
-candidates (the solver's absolute optimality gap on the normalised
-objective, :attr:`Portfolio.tolerance`): portfolios closer than that are
-tied. Ties are broken by two more solves, in this order: the least total
-capex, then the smallest sum of the chosen schemes' 1-based positions in the
-input (which prefers the earlier of two identical schemes and leaves out
-schemes that add nothing). Portfolios still tied after that (equal NPV,
-capex and position sum) are separated by HiGHS, which is deterministic: the
-same input always gives the same portfolio. A limit counts as respected
-when ``usage <= limit + 1e-9 * max(1, limit)``; a solver answer beyond that
-is re-solved with the limit tightened.
+HiGHS proves the optimum to within an absolute gap of ``1e-6`` on the
+objective normalised to ``max |npv| = 1`` of the screened candidates, so
+portfolios whose NPVs differ by less than ``1e-6 * max |npv|``
+(:attr:`Portfolio.tolerance`) are tied. Ties are broken by these rules:
+
+1. a scheme whose NPV is <= 0 is never funded unless it must be (it cannot
+   raise the total);
+2. of identical schemes (same NPV, requirement on every limit, client,
+   industry and group), a later one is only funded when the earlier one is;
+3. any other tie is resolved by HiGHS, which is deterministic: the same
+   input (same candidates in the same order, same limits) always gives the
+   same portfolio.
+
+A third solve ordering tied portfolios by capex was tried and dropped: the
+floor on NPV it needs makes HiGHS several times slower on multi-limit
+problems, for ties that real figures almost never produce. A limit counts
+as respected when ``usage <= limit + 1e-9 * max(1, limit)``; a solver answer
+a hair beyond that (at most ``1e-6 * max(1, limit)``: HiGHS's own
+feasibility tolerance) is re-solved with the limit tightened by the excess,
+anything further is ``solver_failed``.
+
+Cost: one MILP for the optimum, plus one per constraint that may bind (see
+below). A limit that every screened positive-NPV scheme together respects is
+left out of the programme.
 
 Explanations
 ------------
@@ -73,11 +86,15 @@ its usage, slack, whether it is ``tight`` (the slack is smaller than what any
 unfunded, screened, positive-NPV scheme not blocked by a funded alternative
 needs of it) and whether it is ``binding``: the optimum is re-solved without
 that one constraint, and the constraint binds when the NPV then rises by more
-than the tolerance (``npv_gain``). That re-solve is skipped, and the
-constraint is not binding, when even funding every such scheme on top of the
-portfolio would respect it. Two limits that only bind together (each alone
-redundant) are both reported non-binding but tight. ``binding`` is None
-when the re-solve hit the time limit.
+than the tolerance (``npv_gain``, the NPV lifting it would add). The re-solve
+is skipped, and the constraint is not binding, when funding every unfunded
+screened positive-NPV scheme on top of the portfolio would still respect it.
+Constraints of one kind (client caps, industry caps, yearly budgets) are
+first re-solved all removed at once: no gain then means none of them binds
+(removing one gains at most what removing all gains). Two limits that only
+bind together (each redundant given the other) are both reported
+non-binding, and usually tight. ``binding`` and ``npv_gain`` are None when
+the re-solve hit the time limit, or when ``explain_binding`` is False.
 
 Per candidate (:class:`Decision`, input order) one ``reason`` of
 :data:`REASONS` with its ``params``, the first that applies:
@@ -183,6 +200,9 @@ _LIMIT_EPS = 1e-9
 _SPREAD_EPS = 1e-6
 # A solver value this far from 0 or 1 is not an integer answer.
 _INTEGRALITY = 1e-5
+# Largest excess over a limit, relative to max(1, limit), put down to the
+# solver's feasibility tolerance (more is a solver failure).
+_HAIR = 1e-6
 # Times a violated limit is tightened and re-solved before giving up.
 _TIGHTEN_ATTEMPTS = 3
 
@@ -195,7 +215,7 @@ class PortfolioError(ValueError):
     message. ``str(error)`` is an English message for logs and developers.
     """
 
-    def __init__(self, code: str, message: str, **params: Any) -> None:
+    def __init__(self, code: str, message: str, /, **params: Any) -> None:
         super().__init__(message)
         self.code = code
         self.params = params
@@ -466,7 +486,7 @@ def _fits(usage: float, limit: float) -> bool:
 
 
 class _Model:
-    """Validated candidates, their screening and the constraint rows."""
+    """Validated candidates, their screening, the constraint rows and the MILP."""
 
     def __init__(self, candidates, limits: dict, time_limit: float) -> None:
         self.items = [_candidate(i, raw) for i, raw in enumerate(candidates)]
@@ -490,19 +510,20 @@ class _Model:
             [s is None or c.must_fund for c, s in zip(self.items, self.screen, strict=True)],
             dtype=bool,
         )
-        self.open_idx = np.flatnonzero(self.open)
+        # Only these are variables: a scheme with NPV <= 0 cannot raise the
+        # total, so it is never funded unless it must be (the tie rule).
+        self.var_idx = np.flatnonzero(self.open & (self.must | (self.npv > 0)))
         self.rows = self._rows(limits)
         self.groups: dict[Hashable, list[int]] = {}
         for i, c in enumerate(self.items):
             if c.group is not None:
                 self.groups.setdefault(c.group, []).append(i)
-        opened = self.npv[self.open_idx]
+        opened = self.npv[self.open]
         self.npv_scale = float(np.abs(opened).max()) if opened.size else 0.0
         self.npv_scale = self.npv_scale or 1.0
-        spent = self.capex[self.open_idx]
-        self.capex_scale = float(spent.max()) if spent.size else 0.0
-        self.capex_scale = self.capex_scale or 1.0
         self.tolerance = _NPV_TIE * self.npv_scale
+        self.row_scale: dict[int, float] = {}
+        self.matrix, self.high, self.row_of = self._matrix()
 
     def _screen(self, c: Candidate) -> tuple[str, dict] | None:
         """The reason a candidate is not offered to the optimiser, if any."""
@@ -547,6 +568,53 @@ class _Model:
             rows.append(_Row("engineer_months", None, limits["engineer_months"], months))
         return rows
 
+    def _matrix(self):
+        """The MILP rows over the variables: limits, groups, identical schemes.
+
+        A limit that all the variables together respect is left out (it cannot
+        bind), which keeps the programme small when most caps are loose.
+        ``row_of[r]`` is the matrix row of limit ``r``, or None.
+        """
+        idx = self.var_idx
+        matrix, high, row_of = [], [], []
+        for r, row in enumerate(self.rows):
+            coef = row.coef[idx]
+            if _fits(math.fsum(coef.tolist()), row.limit):
+                row_of.append(None)
+                continue
+            scale = row.limit if row.limit > 0 else float(coef.max())
+            self.row_scale[r] = scale
+            row_of.append(len(matrix))
+            matrix.append(coef / scale)
+            high.append(row.limit / scale)
+        for members in self.groups.values():
+            inside = np.isin(idx, members)
+            if inside.sum() > 1:
+                matrix.append(inside.astype(float))
+                high.append(1.0)
+        # Identical schemes (same figures, keys and group): the later one is
+        # only funded if the earlier one is, which is the tie rule and spares
+        # the solver exploring their permutations.
+        previous = {}
+        for position, i in enumerate(idx):
+            c = self.items[i]
+            if c.must_fund:
+                continue
+            signature = (
+                float(self.npv[i]),
+                c.client,
+                c.industry,
+                c.group,
+                tuple(float(row.coef[i]) for row in self.rows),
+            )
+            if signature in previous:
+                pair = np.zeros(idx.size)
+                pair[position], pair[previous[signature]] = 1.0, -1.0
+                matrix.append(pair)
+                high.append(0.0)
+            previous[signature] = position
+        return np.array(matrix).reshape(len(matrix), idx.size), np.array(high), row_of
+
     # ------------------------------------------------------------------
 
     def usage(self, row: _Row, chosen: np.ndarray) -> float:
@@ -589,42 +657,28 @@ class _Model:
 
     # ------------------------------------------------------------------
 
-    def solve(self, objective, rows, extra=(), *, minimise=True) -> np.ndarray | None:
-        """Optimal ``chosen`` mask for ``objective`` over the open candidates.
+    def solve(self, omit=frozenset()) -> np.ndarray | None:
+        """A maximum-NPV ``chosen`` mask without the limits of index in ``omit``.
 
-        ``objective`` and the ``extra`` rows ``(coef, low, high)`` are over the
-        open candidates, already scaled. Returns None when the solve hit the
-        time limit; raises ``solver_failed`` for any other non-optimal answer.
+        Returns None when HiGHS hit the time limit; raises ``solver_failed``
+        for any other answer that is not a proven optimum.
         """
-        idx = self.open_idx
+        idx = self.var_idx
         chosen = np.zeros(self.n, dtype=bool)
         if idx.size == 0:
             return chosen
-        shrink = dict.fromkeys(range(len(rows)), 0.0)
+        keep = np.ones(len(self.high), dtype=bool)
+        for r in omit:
+            if self.row_of[r] is not None:
+                keep[self.row_of[r]] = False
+        checked = [r for r in range(len(self.rows)) if r not in omit]
+        high = self.high.copy()
         for _attempt in range(_TIGHTEN_ATTEMPTS + 1):
-            matrix, low, high = [], [], []
-            for r, row in enumerate(rows):
-                coef = row.coef[idx]
-                if not coef.any():
-                    continue
-                scale = row.limit if row.limit > 0 else float(coef.max())
-                matrix.append(coef / scale)
-                low.append(-np.inf)
-                high.append((row.limit - shrink[r]) / scale)
-            for members in self.groups.values():
-                inside = np.isin(idx, members)
-                if inside.sum() > 1:
-                    matrix.append(inside.astype(float))
-                    low.append(-np.inf)
-                    high.append(1.0)
-            for coef, lo, hi in extra:
-                matrix.append(coef)
-                low.append(lo)
-                high.append(hi)
-            constraints = LinearConstraint(np.array(matrix), low, high) if matrix else None
-            sign = 1.0 if minimise else -1.0
+            constraints = (
+                LinearConstraint(self.matrix[keep], -np.inf, high[keep]) if keep.any() else None
+            )
             result = milp(
-                sign * np.asarray(objective, dtype=float),
+                -self.npv[idx] / self.npv_scale,
                 integrality=np.ones(idx.size),
                 bounds=Bounds(self.must[idx].astype(float), 1.0),
                 constraints=constraints,
@@ -650,13 +704,24 @@ class _Model:
             chosen[:] = False
             chosen[idx] = np.round(values) > 0.5
             over = False
-            for r, row in enumerate(rows):
+            for r in checked:
+                row = self.rows[r]
                 usage = self.usage(row, chosen)
-                if not _fits(usage, row.limit):
-                    # The solver accepted a hair over the limit (its own
-                    # feasibility tolerance): ask again with less room.
-                    shrink[r] += usage - row.limit + _LIMIT_EPS * max(1.0, abs(row.limit))
-                    over = True
+                if _fits(usage, row.limit):
+                    continue
+                excess = usage - row.limit
+                if excess > _HAIR * max(1.0, abs(row.limit)):
+                    raise PortfolioError(
+                        "solver_failed",
+                        f"HiGHS returned a portfolio over the {row.kind} limit.",
+                        status=int(result.status),
+                        message="limit exceeded",
+                    )
+                # HiGHS accepted a hair over the limit (its own feasibility
+                # tolerance): ask again with that much less room.
+                excess += _LIMIT_EPS * max(1.0, abs(row.limit))
+                high[self.row_of[r]] -= excess / self.row_scale[r]
+                over = True
             if not over:
                 return chosen
         raise PortfolioError(
@@ -666,37 +731,9 @@ class _Model:
             message="limit exceeded after tightening",
         )
 
-    def best_npv(self, rows) -> np.ndarray | None:
-        """A maximum-NPV portfolio under ``rows`` (ties not broken)."""
-        return self.solve(self.npv[self.open_idx] / self.npv_scale, rows, minimise=False)
-
-    def optimum(self) -> tuple[np.ndarray, float]:
-        """The tie-broken optimal portfolio and the stage-one optimal NPV."""
-        idx = self.open_idx
-        first = self._or_time_limit(self.best_npv(self.rows))
-        best = self.total(self.npv, first)
-        floor = (self.npv[idx] / self.npv_scale, best / self.npv_scale - _NPV_TIE, np.inf)
-        second = self._or_time_limit(
-            self.solve(self.capex[idx] / self.capex_scale, self.rows, [floor])
-        )
-        if self.total(self.npv, second) < best - self.tolerance:
-            second = first  # cannot happen within the solver's tolerances
-        spent = self.total(self.capex, second)
-        ceiling = (
-            self.capex[idx] / self.capex_scale,
-            -np.inf,
-            spent / self.capex_scale + _NPV_TIE,
-        )
-        positions = (idx + 1) / self.n
-        third = self._or_time_limit(self.solve(positions, self.rows, [floor, ceiling]))
-        if (
-            self.total(self.npv, third) < best - self.tolerance
-            or self.total(self.capex, third) > spent + _NPV_TIE * self.capex_scale
-        ):
-            third = second
-        return third, best
-
-    def _or_time_limit(self, chosen: np.ndarray | None) -> np.ndarray:
+    def optimum(self) -> np.ndarray:
+        """The optimal portfolio; PortfolioError ``time_limit`` if not found in time."""
+        chosen = self.solve()
         if chosen is None:
             raise PortfolioError(
                 "time_limit",
@@ -720,36 +757,62 @@ def _addable(model: _Model, chosen: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _constraint_reports(model: _Model, chosen: np.ndarray, best: float):
+def _constraint_reports(model: _Model, chosen: np.ndarray, explain_binding: bool):
+    best = model.total(model.npv, chosen)
+
+    def gain(omit) -> float | None:
+        relaxed = model.solve(frozenset(omit))
+        return None if relaxed is None else model.total(model.npv, relaxed) - best
+
     addable = _addable(model, chosen)
-    # Candidates a relaxed limit could let in: their alternatives do not matter.
+    # What a relaxed limit could let in: funded alternatives do not matter,
+    # since without the limit the optimum may swap them.
     wanting = model.open & ~chosen & (model.npv > 0)
+    usages = [model.usage(row, chosen) for row in model.rows]
+    verdict: dict[int, tuple[bool | None, float | None]] = {}
+    suspects = []
+    for r, row in enumerate(model.rows):
+        if _fits(usages[r] + model.total(row.coef, wanting), row.limit):
+            verdict[r] = (False, 0.0)  # even funding all of them would respect it
+        elif not explain_binding:
+            verdict[r] = (None, None)
+        else:
+            suspects.append(r)
+    families: dict[str, list[int]] = {}
+    for r in suspects:
+        families.setdefault(model.rows[r].kind, []).append(r)
+    for members in families.values():
+        # Removing one limit gains at most what removing its whole family
+        # gains: one solve clears a family of caps that do not bind.
+        if len(members) > 1:
+            joint = gain(members)
+            if joint is not None and joint <= model.tolerance:
+                verdict.update(dict.fromkeys(members, (False, 0.0)))
+    for r in suspects:
+        if r not in verdict:
+            value = gain([r])
+            if value is None:
+                verdict[r] = (None, None)
+            elif value > model.tolerance:
+                verdict[r] = (True, value)
+            else:
+                verdict[r] = (False, 0.0)
     reports = []
     for r, row in enumerate(model.rows):
-        usage = model.usage(row, chosen)
         needs = row.coef[addable]
         needs = needs[needs > 0]
-        tight = bool(needs.size) and not _fits(usage + float(needs.min()), row.limit)
-        if _fits(usage + math.fsum(row.coef[wanting].tolist()), row.limit):
-            binding, gain = False, 0.0
-        else:
-            relaxed = model.best_npv(model.rows[:r] + model.rows[r + 1 :])
-            if relaxed is None:
-                binding, gain = None, None
-            else:
-                gain = model.total(model.npv, relaxed) - best
-                binding = gain > model.tolerance
-                gain = gain if binding else 0.0
+        tight = bool(needs.size) and not _fits(usages[r] + float(needs.min()), row.limit)
+        binding, npv_gain = verdict[r]
         reports.append(
             ConstraintReport(
                 kind=row.kind,
                 key=row.key,
                 limit=row.limit,
-                usage=usage,
-                slack=row.limit - usage,
+                usage=usages[r],
+                slack=row.limit - usages[r],
                 tight=tight,
                 binding=binding,
-                npv_gain=gain,
+                npv_gain=npv_gain,
             )
         )
     return tuple(reports)
@@ -926,12 +989,15 @@ def optimise(
     industry_caps: Mapping[Hashable, float | None] | None = None,
     engineer_months: float | None = None,
     time_limit: float = 10.0,
+    explain_binding: bool = True,
 ) -> Portfolio:
     """The portfolio of maximum total NPV within the limits, with its explanation.
 
-    See the module docstring for the candidates, the limits, the tie rule and
-    the explanations. ``time_limit`` (seconds) applies to each HiGHS solve.
-    Raises :class:`PortfolioError` (bad input, ``infeasible`` commitments,
+    See the module docstring for the candidates, the limits, the tie rules and
+    the explanations. ``time_limit`` (seconds) applies to each HiGHS solve;
+    ``explain_binding=False`` skips the re-solves that tell which constraints
+    bind (then ``binding`` is None wherever it would need one). Raises
+    :class:`PortfolioError` (bad input, ``infeasible`` commitments,
     ``time_limit``, ``solver_failed``).
     """
     started = time.perf_counter()
@@ -954,7 +1020,7 @@ def optimise(
     )
     model = _Model(list(candidates), limits, seconds)
     model.check_commitments()
-    chosen, best = model.optimum()
+    chosen = model.optimum()
     capex = model.total(model.capex, chosen)
     months = np.array([c.engineer_months for c in model.items], dtype=float)
     return Portfolio(
@@ -963,7 +1029,7 @@ def optimise(
         capex=capex,
         budget_left=None if limits["budget"] is None else limits["budget"] - capex,
         engineer_months=model.total(months, chosen),
-        constraints=_constraint_reports(model, chosen, best),
+        constraints=_constraint_reports(model, chosen, explain_binding),
         decisions=_decisions(model, chosen),
         greedy=_greedy(model, chosen),
         tolerance=model.tolerance,
@@ -981,12 +1047,14 @@ def cost_of_funding(
 
     Solves the optimum twice, as it is and with the candidate made must-fund
     (which lifts its ``excluded`` flag and its IRR screen), with the same
-    ``budget`` and keyword limits as :func:`optimise`. Raises
+    ``budget`` and keyword limits as :func:`optimise` (binding constraints are
+    not analysed unless ``explain_binding=True`` is passed). Raises
     PortfolioError ``bad_candidate`` (params ``position`` None, ``keys``
     ["id"]) when no candidate has that id, ``infeasible`` when it cannot be
     funded at all together with the must-fund schemes, and every error of
     :func:`optimise`.
     """
+    limits.setdefault("explain_binding", False)
     items = list(candidates)
     base = optimise(items, budget, **limits)
     forced = []
