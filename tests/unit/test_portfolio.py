@@ -429,6 +429,14 @@ class TestBindingAnalysis(unittest.TestCase):
             self.assertTrue(item.tight)
             self.assertEqual(item.npv_gain, 0)
 
+    def test_a_blocked_alternative_does_not_make_room(self):
+        # P2 (80) is funded, 20 left. P1 would fit but is P2's alternative;
+        # Q (60) does not fit: the budget is tight.
+        cands = [C("P1", 10, 5, group="P"), C("P2", 80, 100, group="P"), C("Q", 60, 50)]
+        result = optimise(cands, 100)
+        self.assertEqual(result.chosen, ("P2",))
+        self.assertTrue(report(result, "budget").tight)
+
     def test_loose_caps_are_cleared_in_one_solve(self):
         # Budget 90: the best scheme of each client (a2, b2, c2). Each client
         # would exceed its cap of 70 if all its schemes were funded, so every
@@ -729,6 +737,25 @@ class TestBruteForce(unittest.TestCase):
             self.assertAlmostEqual(item.npv_gain, max(0, relaxed - best) if item.binding else 0)
             self.assertAlmostEqual(item.usage, float(mask @ np.array(_coef, dtype=float)))
         self.assertEqual(len(result.constraints), len(rows))
+        # Tight: some worthwhile unfunded scheme, not blocked by a funded
+        # alternative, needs this limit, and none fits in its slack.
+        chosen_groups = {c.group for i, c in enumerate(cands) if mask[i]} - {None}
+        addable = [
+            i
+            for i, c in enumerate(cands)
+            if not mask[i]
+            and c.npv > 0
+            and not c.excluded
+            and (
+                limits.get("min_irr") is None or (c.irr is not None and c.irr >= limits["min_irr"])
+            )
+            and c.group not in chosen_groups
+        ]
+        for kind, key, limit, coef in rows:
+            needs = [coef[i] for i in addable if coef[i] > 0]
+            usage = sum(coef[i] for i in range(len(cands)) if mask[i])
+            expected = bool(needs) and usage + min(needs) > limit + 1e-9 * max(1, limit)
+            self.assertEqual(report(result, kind, key).tight, expected, (kind, key))
         # Greedy: feasible and never better.
         greedy = np.zeros(len(cands), dtype=bool)
         greedy[[position[i] for i in result.greedy.chosen]] = True
