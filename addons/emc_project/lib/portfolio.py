@@ -514,6 +514,10 @@ class _Model:
         # total, so it is never funded unless it must be (the tie rule).
         self.var_idx = np.flatnonzero(self.open & (self.must | (self.npv > 0)))
         self.rows = self._rows(limits)
+        # The same rows as arrays, for the checks made once per candidate.
+        self.coefs = np.array([row.coef for row in self.rows]).reshape(len(self.rows), self.n)
+        self.limits = np.array([row.limit for row in self.rows], dtype=float)
+        self.ceilings = self.limits + _LIMIT_EPS * np.maximum(1.0, np.abs(self.limits))
         self.groups: dict[Hashable, list[int]] = {}
         for i, c in enumerate(self.items):
             if c.group is not None:
@@ -605,7 +609,7 @@ class _Model:
                 c.client,
                 c.industry,
                 c.group,
-                tuple(float(row.coef[i]) for row in self.rows),
+                self.coefs[:, i].tobytes(),
             )
             if signature in previous:
                 pair = np.zeros(idx.size)
@@ -819,7 +823,7 @@ def _constraint_reports(model: _Model, chosen: np.ndarray, explain_binding: bool
 
 
 def _decisions(model: _Model, chosen: np.ndarray) -> tuple[Decision, ...]:
-    usages = [model.usage(row, chosen) for row in model.rows]
+    usages = np.array([model.usage(row, chosen) for row in model.rows], dtype=float)
     funded_in_group = {}
     for key, members in model.groups.items():
         for i in members:
@@ -842,12 +846,12 @@ def _decisions(model: _Model, chosen: np.ndarray) -> tuple[Decision, ...]:
     return tuple(decisions)
 
 
-def _why_not(model: _Model, i: int, usages, funded_in_group) -> tuple[str, dict]:
+def _why_not(model: _Model, i: int, usages: np.ndarray, funded_in_group) -> tuple[str, dict]:
     c = model.items[i]
+    needs = model.coefs[:, i]
     too_large = [
-        {**row.ref(), "requirement": float(row.coef[i]), "limit": row.limit}
-        for row in model.rows
-        if not _fits(float(row.coef[i]), row.limit)
+        {**model.rows[r].ref(), "requirement": float(needs[r]), "limit": model.rows[r].limit}
+        for r in np.flatnonzero(needs > model.ceilings)
     ]
     if too_large:
         return "too_large", {"constraints": too_large}
@@ -856,13 +860,11 @@ def _why_not(model: _Model, i: int, usages, funded_in_group) -> tuple[str, dict]
     if c.group in funded_in_group:
         return "alternative_chosen", {"group": c.group, "chosen": funded_in_group[c.group]}
     broken = []
-    for row, usage in zip(model.rows, usages, strict=True):
-        need = float(row.coef[i])
-        if need > 0 and not _fits(usage + need, row.limit):
-            slack = row.limit - usage
-            broken.append(
-                {**row.ref(), "requirement": need, "slack": slack, "shortfall": need - slack}
-            )
+    for r in np.flatnonzero((needs > 0) & (usages + needs > model.ceilings)):
+        need, slack = float(needs[r]), float(model.limits[r] - usages[r])
+        broken.append(
+            {**model.rows[r].ref(), "requirement": need, "slack": slack, "shortfall": need - slack}
+        )
     if broken:
         return "does_not_fit", {"constraints": broken}
     return "not_worth", {"npv": c.npv}
@@ -870,7 +872,7 @@ def _why_not(model: _Model, i: int, usages, funded_in_group) -> tuple[str, dict]
 
 def _greedy(model: _Model, chosen_opt: np.ndarray) -> GreedyComparison:
     chosen = model.must.copy()
-    usages = [model.usage(row, chosen) for row in model.rows]
+    usages = np.array([model.usage(row, chosen) for row in model.rows], dtype=float)
     groups_used = {model.items[i].group for i in np.flatnonzero(chosen)}
     order = [i for i in np.flatnonzero(model.open & ~model.must) if model.npv[i] > 0]
 
@@ -884,8 +886,8 @@ def _greedy(model: _Model, chosen_opt: np.ndarray) -> GreedyComparison:
         group = model.items[i].group
         if group is not None and group in groups_used:
             continue
-        new = [u + float(row.coef[i]) for row, u in zip(model.rows, usages, strict=True)]
-        if all(_fits(u, row.limit) for u, row in zip(new, model.rows, strict=True)):
+        new = usages + model.coefs[:, i]
+        if np.all(new <= model.ceilings):
             chosen[i] = True
             usages = new
             picked.append(int(i))
