@@ -366,11 +366,10 @@ class TestBadInput(unittest.TestCase):
         self.assertCode("bad_capex_by_year", [C("A", 100, 5, capex_by_year=[120, -20])], 1)
         self.assertCode("bad_capex_by_year", [C("A", 0, 5, capex_by_year=[])], 1)
         self.assertCode("bad_capex_by_year", [C("A", 1, 5, capex_by_year=3)], 1)
-        # Rounding of the yearly amounts to the cent is accepted.
-        spread = [1_000_000 / 3] * 3
-        self.assertEqual(
-            optimise([C("A", 1_000_000, 5, capex_by_year=spread)], None).chosen, ("A",)
-        )
+        # Yearly amounts rounded to the cent add up to within a millionth.
+        rounded = [C("A", 1_000_000, 5, capex_by_year=[333_333.33] * 3)]
+        self.assertEqual(optimise(rounded, None).chosen, ("A",))
+        self.assertCode("bad_capex_by_year", [C("A", 1_000_000, 5, capex_by_year=[333_330] * 3)], 1)
 
     def test_limits(self):
         cands = [C("A", 1, 5)]
@@ -569,6 +568,10 @@ class TestCostOfFunding(unittest.TestCase):
         self.assertEqual(cost.added, ("A",))
         self.assertEqual(cost.portfolio.decision("A").reason, "must_fund")
         self.assertIsNone(report(cost.portfolio, "budget").binding)
+
+    def test_already_funded(self):
+        cost = portfolio.cost_of_funding(self.cands, "B", 50)
+        self.assertEqual((cost.npv_loss, cost.dropped, cost.added), (0, (), ()))
 
     def test_errors(self):
         with self.assertRaises(PortfolioError) as ctx:

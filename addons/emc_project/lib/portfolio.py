@@ -10,7 +10,8 @@ Candidates
 ----------
 A :class:`Candidate` (or a mapping with the same keys) carries:
 
-* ``id`` (any hashable, unique; e.g. the scheme id) and ``label`` (shown);
+* ``id`` (any hashable, unique; e.g. the scheme id) and ``label`` (shown;
+  ``str(id)`` when empty);
 * ``capex`` (>= 0, the investment the portfolio has to fund) and ``npv``
   (any finite amount, same currency);
 * ``irr``: a fraction (0.12 = 12 %), or None when the scheme has none (see
@@ -43,11 +44,15 @@ Every limit is a constraint "usage <= limit" over the funded schemes:
   or unknown, is not a candidate (reason recorded). A ``must_fund`` scheme is
   a commitment and stays funded whatever its IRR (its decision says so).
 
+Below, *screened* candidates are those that pass the screens: not excluded,
+IRR at least ``min_irr`` when one is given, or must-fund.
+
 The programme
 -------------
-Binary ``x_i`` per screened candidate (must-fund ones fixed at 1), maximise
-``sum(npv_i x_i)`` subject to the limits above and ``sum(x_i) <= 1`` per
-group, solved by HiGHS to proven optimality. Since every constraint is
+Binary ``x_i`` per screened candidate with NPV > 0 or must-fund (must-fund
+ones fixed at 1), maximise ``sum(npv_i x_i)`` subject to the limits above and
+``sum(x_i) <= 1`` per group, solved by HiGHS to proven optimality
+(``mip_rel_gap`` 0). Since every constraint is
 "non-negative usage <= limit", the problem is feasible exactly when the
 must-fund schemes alone respect every limit and no group holds two of them;
 this is checked before solving, so that the error names the constraint.
@@ -62,14 +67,16 @@ portfolios whose NPVs differ by less than ``1e-6 * max |npv|``
 1. a scheme whose NPV is <= 0 is never funded unless it must be (it cannot
    raise the total);
 2. of identical schemes (same NPV, requirement on every limit, client,
-   industry and group), a later one is only funded when the earlier one is;
+   industry and group, neither must-fund), a later one is only funded when
+   the earlier one is;
 3. any other tie is resolved by HiGHS, which is deterministic: the same
    input (same candidates in the same order, same limits) always gives the
    same portfolio.
 
-A third solve ordering tied portfolios by capex was tried and dropped: the
-floor on NPV it needs makes HiGHS several times slower on multi-limit
-problems, for ties that real figures almost never produce. A limit counts
+Why no "least capex among equal NPV" rule: it needs a second solve with a
+floor on NPV, which made HiGHS several times slower than the optimum itself
+on problems with several limits, for ties that real figures almost never
+produce. A limit counts
 as respected when ``usage <= limit + 1e-9 * max(1, limit)``; a solver answer
 a hair beyond that (at most ``1e-6 * max(1, limit)``: HiGHS's own
 feasibility tolerance) is re-solved with the limit tightened by the excess,
@@ -117,7 +124,8 @@ The greedy comparison (:class:`GreedyComparison`) is the practitioner's
 ranking: must-fund schemes first, then the screened positive-NPV schemes by
 NPV per yuan of capex (capex 0 first), ties by larger NPV then input order,
 each funded when it respects every limit and no alternative is funded yet.
-``npv_gap`` (optimum minus greedy) is never negative.
+``npv_gap`` (optimum minus greedy) is never negative: a greedy portfolio
+within the tolerance above the optimum counts as equal.
 
 Errors
 ------
@@ -125,7 +133,9 @@ Errors
 message the caller translates:
 
 * ``"no_candidates"``: the list is empty;
-* ``"bad_candidate"`` (``position``, ``keys``: unknown keys or a missing id),
+* ``"bad_candidate"`` (``position``, ``keys``: unknown or missing keys, or
+  ``["id"]`` for an unusable id; ``[]`` when it is neither a Candidate nor a
+  mapping),
   ``"duplicate_id"`` (``candidate``), ``"bad_capex"``, ``"bad_npv"``,
   ``"bad_irr"``, ``"bad_engineer_months"``, ``"bad_capex_by_year"`` (all
   with ``candidate`` and ``value``; ``bad_capex_by_year`` also ``total`` when
