@@ -1,9 +1,15 @@
-"""Repository-wide pytest hooks.
+"""Repository-wide pytest hooks for the browser tests.
 
 Odoo's HttpCase skips a browser test (a tour) when it cannot find or start
 Chromium. Where a browser is required -- ``scripts/test.sh`` sets
 ``EMC_REQUIRE_BROWSER=1``, and CI sets ``CI=true`` -- such a skip is turned
 into a failure, so that the tours can never silently stop running.
+
+Odoo's own test runner generates the asset bundles once before its HTTP
+tests (``ir.qweb._pregenerate_assets_bundles``); pytest-odoo does not, and
+every tour would then compile them inside its own rolled-back transaction,
+slowly enough to miss the browser's 60-second readiness timeout. The
+session fixture below does what Odoo's runner does.
 """
 
 import os
@@ -39,3 +45,23 @@ def pytest_runtest_makereport(item, call):
             "is required (EMC_REQUIRE_BROWSER or CI is set). Install Chromium "
             "(scripts/setup.sh does) and check that it starts headless."
         )
+
+
+def pytest_collection_modifyitems(session, config, items):
+    session.emc_has_http_case = any(_is_http_case(item) for item in items)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def emc_pregenerated_assets(request, load_registry):
+    """Asset bundles committed to the test database before the first tour."""
+    if not (
+        getattr(request.session, "emc_has_http_case", False)
+        and request.config.getoption("--odoo-http", default=False)
+    ):
+        return
+    import odoo
+    from odoo.modules.registry import Registry
+
+    with Registry(odoo.tools.config["db_name"]).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.qweb"]._pregenerate_assets_bundles()
