@@ -45,6 +45,12 @@
         "demo/emc_project_demo.xml",
         "demo/emc_project_lifecycle_demo.xml",
     ],
+    "assets": {
+        # Browser tours, run by the HttpCase tests (back office and portal).
+        "web.assets_tests": [
+            "emc_project/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }
