@@ -5,3 +5,5 @@ from . import test_evidence
 from . import test_security
 from . import test_kpi
 from . import test_portal
+from . import test_tour_backoffice
+from . import test_tour_portal
