@@ -52,13 +52,14 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def emc_pregenerated_assets(request, load_registry):
+def emc_pregenerated_assets(request):
     """Asset bundles committed to the test database before the first tour."""
     if not (
         getattr(request.session, "emc_has_http_case", False)
         and request.config.getoption("--odoo-http", default=False)
     ):
         return
+    request.getfixturevalue("load_registry")  # pytest-odoo's: the registry is loaded
     import odoo
     from odoo.modules.registry import Registry
 
