@@ -36,6 +36,7 @@
         "views/emc_project_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/emc_project_portal_templates.xml",
         "views/emc_project_menus.xml",
         "data/spreadsheet_dashboard_data.xml",

@@ -7,3 +7,4 @@ from . import test_security
 from . import test_acceptance_report
 from . import test_portal
 from . import test_tour_lead_to_approval
+from . import test_login_companies
