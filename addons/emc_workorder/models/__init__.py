@@ -9,6 +9,7 @@ from . import emc_workorder_staff
 from . import emc_knowledge_article
 from . import emc_workorder_event
 from . import emc_workorder
+from . import emc_workorder_demo
 from . import emc_workorder_survey
 from . import emc_workorder_progress
 from . import emc_workorder_check
