@@ -39,8 +39,9 @@ FIELD_MAX_LENGTH = {
 }
 # Evidence events that are internal to the service desk: not in the customer's timeline.
 INTERNAL_EVENTS = ("knowledge_pushed", "sla_level_1", "sla_level_2", "sla_level_3")
-# Events whose new value means nothing to the customer (an internal revision counter).
-EVENTS_WITHOUT_VALUE = ("scheme_pushed",)
+# Events whose new value means nothing to the customer (an internal revision
+# counter, the id of the survey record).
+EVENTS_WITHOUT_VALUE = ("scheme_pushed", "survey_submitted")
 ERROR_MAX_LENGTH = 300
 
 
