@@ -13,7 +13,7 @@ class TestLoginCompanies(HttpCase):
         cls.home = Company.create({"name": "登录测试节能公司"})
         cls.bureau = Company.create({"name": "登录测试供电公司", "sequence": 1})
         cls.energy = Company.create({"name": "登录测试能源公司", "sequence": 2})
-        everything = Command.set((cls.home | cls.bureau | cls.energy).ids)
+        everything = [Command.set((cls.home | cls.bureau | cls.energy).ids)]
         cls.user = new_test_user(
             cls.env,
             login="emc_login_cids",
@@ -21,7 +21,7 @@ class TestLoginCompanies(HttpCase):
             groups="base.group_user,base.group_multi_company",
             company_id=cls.home.id,
             company_ids=everything,
-            emc_login_company_ids=Command.set((cls.energy | cls.bureau).ids),
+            emc_login_company_ids=[Command.set((cls.energy | cls.bureau).ids)],
         )
         cls.plain = new_test_user(
             cls.env,
@@ -55,6 +55,6 @@ class TestLoginCompanies(HttpCase):
         self.assertNotIn("cids", response.cookies)
 
     def test_only_allowed_companies(self):
-        self.user.company_ids = Command.set((self.home | self.bureau).ids)
+        self.user.company_ids = [Command.set((self.home | self.bureau).ids)]
         response = self._open_web_client(self.user.login)
         self.assertEqual(response.cookies.get("cids"), f"{self.home.id}-{self.bureau.id}")
