@@ -64,3 +64,32 @@ drop_db() {
     local data_dir="${ODOO_DATA_DIR:-$HOME/.local/share/Odoo}"
     rm -rf "$data_dir/filestore/$db"
 }
+
+# The Chromium that Odoo's browser tests find (odoo.tests.common._find_executable
+# looks for these names on PATH).
+browser_path() {
+    local name
+    for name in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$name" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+# Fail unless a Chromium is installed and renders a page headless, started
+# with the switches Odoo's ChromeBrowser relies on (--no-sandbox: the sandbox
+# cannot run as root; no GPU, no /dev/shm, no network calls of its own).
+check_browser() {
+    local browser profile
+    browser="$(browser_path)" || die "no Chromium found: the browser tours need it. \
+scripts/setup.sh installs Debian's chromium package (as root or with sudo); \
+install it, or a Google Chrome, and run this again"
+    profile="$(mktemp -d)"
+    if ! timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+        --disable-background-networking --no-first-run --user-data-dir="$profile" \
+        --dump-dom 'data:text/html,<p>emc-browser-ok</p>' 2>/dev/null | grep -q emc-browser-ok; then
+        rm -rf "$profile"
+        die "$browser does not render a page headless: the browser tours cannot run. \
+Try: $browser --headless --no-sandbox --dump-dom about:blank"
+    fi
+    rm -rf "$profile"
+}

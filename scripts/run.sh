@@ -16,19 +16,17 @@ cat <<MSG
 
   EMC Suite: http://localhost:$port/web/login   (database: $db)
 
-  Log in as            password   role
-  admin                admin      EMC administrator (everything)
-  pm                   emc        项目经理 project manager
-  engineer             emc        节能工程师 energy engineer
-  finance              emc        财务 finance
-  rep                  emc        客户代表 customer representative
+  login                          password  organisations (role)
+  admin                          admin     all four, all selected at login (EMC admin, desk super admin)
+  pm, engineer, finance, rep     emc       巴中绿源节能科技有限公司 (项目经理, 节能工程师, 财务, 客户代表)
 MSG
 if [ -d "$ROOT/addons/emc_workorder" ]; then
 cat <<MSG
-  wo_admin             emc        工单超级管理员 work-order super admin
-  wo_dept              emc        部门管理员 department admin (巴中供电公司)
-  wo_staff             emc        一线人员 frontline staff
-  customer             portal     门户客户 customer (/my/workorders)
+  wo_admin                       emc       巴中供电公司 + 巴中公用能源公司 (工单超级管理员)
+  wo_dept / wo_dept2             emc       巴中供电公司 / 巴中公用能源公司 (部门管理员)
+  wo_staff, wo_staff2, wo_surveyor                      emc  巴中供电公司, assigned orders (一线人员)
+  wo_pe_staff, wo_pe_staff2, wo_pe_surveyor, wo_builder emc  巴中公用能源公司, assigned orders (一线人员)
+  customer                       portal    portal of 巴中市企业能效服务平台 (门户客户, /my/workorders)
 MSG
 fi
 echo

@@ -4,11 +4,17 @@
     .venv/bin/python scripts/screenshot.py --url http://localhost:8069 \
         --login admin --password admin --out var/shots \
         project_form=/odoo/action-emc_project.emc_project_action/1 \
-        dashboard=/odoo/dashboards
+        'dashboard=/odoo/dashboards|.o-spreadsheet canvas'
 
-Each NAME=PATH argument is opened after logging in and saved as NAME.png.
-Chromium is driven through the DevTools protocol (websocket-client), so the
-pages are rendered with their JavaScript, as a user sees them.
+    .venv/bin/python scripts/screenshot.py --phone --full-page --login customer \
+        --password portal my_orders=/my/workorders
+
+Each NAME=PATH argument is opened after logging in and saved as NAME.png;
+NAME=PATH|SELECTOR also waits until SELECTOR is on the page. --phone renders
+on a 390×844 touch screen as a phone does, --full-page saves the whole page
+instead of the first screen. Chromium is driven through the DevTools
+protocol (websocket-client), so the pages are rendered with their
+JavaScript, as a user sees them.
 """
 
 import argparse
@@ -38,6 +44,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
+PHONE_SIZE = (390, 844)
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -63,7 +76,7 @@ class Page:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result.get("result", {}).get("value")
 
-    def goto(self, url, settle=2.5):
+    def goto(self, url, settle=2.5, selector=None):
         self.call("Page.navigate", url=url)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -77,10 +90,30 @@ class Page:
             if not busy:
                 break
             time.sleep(0.3)
+        if selector:
+            deadline = time.time() + 60
+            found = f"!!document.querySelector({json.dumps(selector)})"
+            while not self.evaluate(found):
+                if time.time() > deadline:
+                    raise RuntimeError(f"{url}: {selector} did not appear within 60 s")
+                time.sleep(0.5)
         time.sleep(settle)
 
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path, full_page=False):
+        params = {"format": "png"}
+        if full_page:
+            metrics = self.call("Page.getLayoutMetrics")["cssContentSize"]
+            params.update(
+                captureBeyondViewport=True,
+                clip={
+                    "x": 0,
+                    "y": 0,
+                    "width": metrics["width"],
+                    "height": metrics["height"],
+                    "scale": 1,
+                },
+            )
+        data = self.call("Page.captureScreenshot", **params)["data"]
         with open(path, "wb") as fh:
             fh.write(base64.b64decode(data))
 
@@ -94,8 +127,20 @@ def main():
     parser.add_argument("--out", default="var/shots")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
-    parser.add_argument("pages", nargs="+", help="NAME=PATH")
+    parser.add_argument(
+        "--phone", action="store_true", help="a 390×844 touch screen, rendered as a phone"
+    )
+    parser.add_argument("--full-page", action="store_true", help="the whole page, not one screen")
+    parser.add_argument("--settle", type=float, default=2.5, help="seconds to wait once loaded")
+    parser.add_argument(
+        "--timezone",
+        default="Asia/Shanghai",
+        help="the browser's time zone (Odoo gives it to a user at first login)",
+    )
+    parser.add_argument("pages", nargs="+", help="NAME=PATH or NAME=PATH|SELECTOR")
     args = parser.parse_args()
+    if args.phone:
+        args.width, args.height = PHONE_SIZE
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -134,8 +179,12 @@ def main():
             width=args.width,
             height=args.height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=args.phone,
         )
+        page.call("Emulation.setTimezoneOverride", timezoneId=args.timezone)
+        if args.phone:
+            page.call("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=5)
+            page.call("Emulation.setUserAgentOverride", userAgent=PHONE_USER_AGENT)
         login_url = f"{args.url}/web/login" + (f"?db={args.db}" if args.db else "")
         page.goto(login_url, settle=0.5)
         page.evaluate(
@@ -146,9 +195,10 @@ def main():
         time.sleep(3)
         for spec in args.pages:
             name, _sep, path = spec.partition("=")
-            page.goto(args.url + path)
+            path, _sep, selector = path.partition("|")
+            page.goto(args.url + path, settle=args.settle, selector=selector or None)
             target = os.path.join(args.out, f"{name}.png")
-            page.screenshot(target)
+            page.screenshot(target, full_page=args.full_page)
             print(target)
     finally:
         proc.terminate()

@@ -34,6 +34,9 @@ DEB_PACKAGES=(
     libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-dev
     libjpeg-dev zlib1g-dev libffi-dev libssl-dev
     wkhtmltopdf fonts-noto-cjk poppler-utils
+    # Headless Chromium for the browser tours (Odoo's HttpCase.start_tour)
+    # and scripts/screenshot.py; its dependencies come with the package.
+    chromium
 )
 command -v pg_ctlcluster >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
     || DEB_PACKAGES+=(postgresql)

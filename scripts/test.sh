@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run every test of the EMC Suite: lint, then the pure-Python unit tests and
 # the Odoo tests (TransactionCase, Form, HttpCase) of every addon through
-# pytest-odoo, against a test database built fresh for this run.
+# pytest-odoo, against a test database built fresh for this run. The browser
+# tours need headless Chromium (installed by scripts/setup.sh): without one the
+# run fails instead of skipping them.
 #
 #   scripts/test.sh                       everything
 #   scripts/test.sh addons/emc_project    one addon (pytest paths/options pass through)
@@ -15,8 +17,8 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh" --no-db
 
 step "lint: ruff"
-"$VENV/bin/ruff" check addons scripts tests
-"$VENV/bin/ruff" format --check addons scripts tests
+"$VENV/bin/ruff" check addons scripts tests conftest.py
+"$VENV/bin/ruff" format --check addons scripts tests conftest.py
 
 db="${EMC_TEST_DB:-emc_test}"
 conf="$ROOT/config/odoo-test.conf"
@@ -34,6 +36,14 @@ else
         --stop-after-init --log-level=warn
     echo "$stamp" > "$stamp_file"
 fi
+
+# The browser tours run in headless Chromium. Odoo's HttpCase skips a tour
+# when it finds no browser; here a missing or broken browser stops the run,
+# and EMC_REQUIRE_BROWSER makes conftest.py fail any browser test that was
+# skipped all the same.
+step "browser: headless Chromium for the tours"
+check_browser
+export EMC_REQUIRE_BROWSER=1
 
 step "tests: pytest (pure Python and Odoo)"
 targets=("$@")

@@ -36,6 +36,7 @@
         "views/emc_project_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/emc_project_portal_templates.xml",
         "views/emc_project_menus.xml",
         "data/spreadsheet_dashboard_data.xml",
@@ -45,6 +46,12 @@
         "demo/emc_project_demo.xml",
         "demo/emc_project_lifecycle_demo.xml",
     ],
+    "assets": {
+        # Browser tours, run by the HttpCase tests (back office and portal).
+        "web.assets_tests": [
+            "emc_project/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -42,6 +42,12 @@
     "demo": [
         "demo/emc_workorder_demo.xml",
     ],
+    "assets": {
+        # Browser tours, run by the HttpCase tests (back office and portal).
+        "web.assets_tests": [
+            "emc_workorder/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

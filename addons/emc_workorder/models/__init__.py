@@ -12,6 +12,7 @@ from . import emc_evidence_package
 from . import emc_workorder_event
 from . import emc_evidence_anchor
 from . import emc_workorder
+from . import emc_workorder_demo
 from . import emc_workorder_survey
 from . import emc_workorder_progress
 from . import emc_workorder_check

@@ -7,3 +7,5 @@ from . import test_kpi
 from . import test_portal
 from . import test_evidence_chains
 from . import test_evidence_anchors
+from . import test_tour_backoffice
+from . import test_tour_portal
