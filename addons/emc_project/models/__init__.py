@@ -1,3 +1,5 @@
+# The stage mixin first: the models below inherit it.
+from . import emc_stage_mixin
 from . import (
     crm_lead,
     emc_acceptance,

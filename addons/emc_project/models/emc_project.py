@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from .res_partner import CREDIT_SCORES, UNKNOWN_CREDIT_SCORE
 
@@ -16,6 +17,8 @@ STAGES = [
     ("closed", "Closed"),
 ]
 STAGE_ORDER = [key for key, _label in STAGES]
+
+_lt = LazyTranslate(__name__)
 
 CONTRACT_TYPES = [
     ("shared_savings", "Shared savings"),
@@ -34,6 +37,7 @@ class EmcProject(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "tier.validation",
+        "emc.stage.mixin",
     ]
     _order = "id desc"
     _rec_names_search = ["name", "code"]
@@ -45,6 +49,7 @@ class EmcProject(models.Model):
     _cancel_state = "closed"
     _tier_validation_manual_config = False
     _tier_validation_buttons_xpath = "/form/header/field[@name='state']"
+    _stage_record_label = _lt("Project")
 
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(string="Reference", readonly=True, copy=False, default="/", index=True)
@@ -57,7 +62,7 @@ class EmcProject(models.Model):
         tracking=True,
         copy=False,
         index=True,
-        group_expand="_group_expand_state",
+        group_expand="_group_expand_stages",
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -239,10 +244,6 @@ class EmcProject(models.Model):
             self._update_risk_flags()
         return res
 
-    @api.model
-    def _group_expand_state(self, states, domain):
-        return STAGE_ORDER
-
     def _compute_access_url(self):
         super()._compute_access_url()
         for project in self:
@@ -369,42 +370,6 @@ class EmcProject(models.Model):
     # ------------------------------------------------------------------
     # Lifecycle: one method per transition
     # ------------------------------------------------------------------
-    def _check_stage(self, expected, action_label):
-        """Raise a translated error unless every project is in ``expected``."""
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for project in self:
-            if project.state not in expected:
-                raise UserError(
-                    _(
-                        "Project %(project)s is at stage “%(current)s”: “%(action)s” "
-                        "is only possible from %(allowed)s.",
-                        project=project.display_name,
-                        current=labels[project.state],
-                        action=action_label,
-                        allowed="、".join(f"“{labels[s]}”" for s in expected),
-                    )
-                )
-
-    def _set_stage(self, new_stage):
-        """Write the new stage and record the move (the evidence of the change)."""
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for project in self:
-            old_stage = project.state
-            project.write({"state": new_stage})
-            project.message_post(
-                body=_(
-                    "Stage changed: %(old)s → %(new)s",
-                    old=labels[old_stage],
-                    new=labels[new_stage],
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-            project._on_stage_changed(old_stage, new_stage)
-
-    def _on_stage_changed(self, old_stage, new_stage):
-        """Hook for the addons above (metering, contracts, WeChat) to react."""
-        return True
-
     def action_start_research(self):
         """Initiation → market research."""
         self._check_stage(["initiation"], _("Start market research"))
@@ -471,9 +436,10 @@ class EmcProject(models.Model):
                         project=project.display_name,
                     )
                 )
-        self._set_stage("design")
+        self._set_stage(
+            "design", {p.id: {"date_approved": fields.Date.context_today(p)} for p in self}
+        )
         for project in self:
-            project.date_approved = fields.Date.context_today(project)
             project._ensure_analytic_account()
         return True
 
@@ -531,8 +497,9 @@ class EmcProject(models.Model):
     def action_close(self):
         """Operation & maintenance → closed, at the end of the term."""
         self._check_stage(["operation"], _("Close project"))
-        self._set_stage("closed")
-        self.date_closed = fields.Date.context_today(self)
+        self._set_stage(
+            "closed", {p.id: {"date_closed": fields.Date.context_today(p)} for p in self}
+        )
         return True
 
     # ------------------------------------------------------------------
