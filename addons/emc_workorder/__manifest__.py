@@ -2,7 +2,7 @@
     "name": "EMC Service Desk Work Orders",
     "summary": "Enterprise energy-efficiency service desk: nine-stage work orders, "
     "pre-check, classification, dispatch, SLA escalation, evidence chain, KPIs, portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/EMC",
     "author": "EMC Suite",
     "website": "https://github.com/emc-suite/emc-suite",
@@ -15,7 +15,7 @@
         "dms",
         "report_xlsx",
     ],
-    "external_dependencies": {"python": ["qrcode", "phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/emc_workorder_groups.xml",
         "security/ir.model.access.csv",
@@ -24,6 +24,7 @@
         "data/dms_data.xml",
         "data/emc_workorder_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "report/emc_workorder_report.xml",
         "report/emc_workorder_kpi_xlsx.xml",
         "wizards/emc_workorder_reassign_views.xml",
