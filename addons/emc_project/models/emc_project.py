@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
 from ..lib import feasibility
+from .emc_stage_mixin import stage_field
 
 STAGES = [
     ("initiation", "Initiation"),
@@ -54,16 +55,7 @@ class EmcProject(models.Model):
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(string="Reference", readonly=True, copy=False, default="/", index=True)
     active = fields.Boolean(default=True)
-    state = fields.Selection(
-        STAGES,
-        string="Stage",
-        default="initiation",
-        required=True,
-        tracking=True,
-        copy=False,
-        index=True,
-        group_expand="_group_expand_stages",
-    )
+    state = stage_field(STAGES, "initiation")
     partner_id = fields.Many2one(
         "res.partner",
         string="Client enterprise",

@@ -42,6 +42,8 @@ INTERNAL_EVENTS = ("knowledge_pushed", "sla_level_1", "sla_level_2", "sla_level_
 # Events whose new value means nothing to the customer (an internal revision counter).
 EVENTS_WITHOUT_VALUE = ("scheme_pushed",)
 ERROR_MAX_LENGTH = 300
+# The customer's form posts on one order (access by login or by the order's token).
+POST_ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "website": True}
 
 
 class EmcWorkorderPortal(CustomerPortal):
@@ -453,13 +455,7 @@ class EmcWorkorderPortal(CustomerPortal):
             return self._workorder_redirect(order_sudo, error=e)
         return self._workorder_redirect(order_sudo, message=message)
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/reject"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+    @http.route(["/my/workorders/<int:order_id>/reject"], **POST_ROUTE)
     def portal_workorder_reject(self, order_id, access_token=None, reason=None, **kw):
         return self._workorder_post(
             order_id,
@@ -468,13 +464,7 @@ class EmcWorkorderPortal(CustomerPortal):
             lambda order_sudo: order_sudo.action_reject_scheme((reason or "").strip()[:2000]),
         )
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/rate"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+    @http.route(["/my/workorders/<int:order_id>/rate"], **POST_ROUTE)
     def portal_workorder_rate(self, order_id, access_token=None, stars=None, comment=None, **kw):
         def rate(order_sudo):
             try:
@@ -485,13 +475,7 @@ class EmcWorkorderPortal(CustomerPortal):
 
         return self._workorder_post(order_id, access_token, "rated", rate)
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/resubmit"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+    @http.route(["/my/workorders/<int:order_id>/resubmit"], **POST_ROUTE)
     def portal_workorder_resubmit(self, order_id, access_token=None, **post):
         vals = self._workorder_clean(
             post, ("contact_name", "phone", "street", "city", "description")

@@ -9,6 +9,7 @@ from odoo.fields import Command
 from odoo.tools import format_list
 from odoo.tools.translate import LazyTranslate
 
+from odoo.addons.emc_project.models.emc_stage_mixin import stage_field
 from odoo.addons.phone_validation.tools import phone_validation
 
 from .emc_workorder_type import OPEN_STAGES, STAGES
@@ -59,16 +60,7 @@ class EmcWorkorder(models.Model):
 
     name = fields.Char(string="Number", readonly=True, copy=False, default="/", index=True)
     active = fields.Boolean(default=True)
-    state = fields.Selection(
-        STAGES,
-        string="Stage",
-        default="intake",
-        required=True,
-        tracking=True,
-        index=True,
-        copy=False,
-        group_expand="_group_expand_stages",
-    )
+    state = stage_field(STAGES, "intake")
     type_id = fields.Many2one("emc.workorder.type", string="Type", tracking=True, index=True)
     requested_type_id = fields.Many2one(
         "emc.workorder.type",

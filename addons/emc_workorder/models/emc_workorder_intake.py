@@ -44,28 +44,21 @@ class EmcWorkorder(models.Model):
             area = areas._first_containing(order._address(), order.latitude, order.longitude)
             rules = order._precheck_rules(shared_rules)
             missing = [m for m in (rule._evaluate(order, area) for rule in rules) if m]
-            values[order.id] = {"area_id": area.id, "missing_items": "\n".join(missing) or False}
+            note = "\n".join(missing) or False
+            values[order.id] = {"area_id": area.id, "missing_items": note}
+            (returned if missing else passed).append(order.id)
             if missing:
-                returned.append(order.id)
-                events.append(
-                    order._event_values(
-                        "precheck_failed",
-                        old="precheck",
-                        new="returned",
-                        note=values[order.id]["missing_items"],
-                        data={"missing": missing},
-                    )
-                )
+                event = {"note": note, "data": {"missing": missing}}
             else:
-                passed.append(order.id)
-                events.append(
-                    order._event_values(
-                        "precheck_passed",
-                        old="precheck",
-                        new="dispatch",
-                        attachments=order.attachment_ids,
-                    )
+                event = {"attachments": order.attachment_ids}
+            events.append(
+                order._event_values(
+                    "precheck_failed" if missing else "precheck_passed",
+                    old="precheck",
+                    new="returned" if missing else "dispatch",
+                    **event,
                 )
+            )
         returned, passed = self.browse(returned), self.browse(passed)
         events += passed._classification_values(values)
         self._append_events(events)
