@@ -6,3 +6,5 @@ from . import test_risk_flags
 from . import test_security
 from . import test_acceptance_report
 from . import test_portal
+from . import test_stage_mixin
+from . import test_feasibility_check

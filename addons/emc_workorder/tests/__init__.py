@@ -5,3 +5,6 @@ from . import test_evidence
 from . import test_security
 from . import test_kpi
 from . import test_portal
+from . import test_batch
+from . import test_notice
+from . import test_report
