@@ -52,9 +52,6 @@ class EmcStageMixin(models.AbstractModel):
         field = self._fields[self._stage_field]
         return dict(field._description_selection(self.env))
 
-    def _stage_label(self, stage):
-        return self._stage_labels().get(stage, stage)
-
     @api.model
     def _group_expand_stages(self, stages, domain):
         """Every stage of the flow is a column, even when no record is in it."""

@@ -39,11 +39,13 @@ class TestEvidence(WorkorderCase):
     def test_orm_refuses_write_and_unlink(self):
         order = self._make_history()
         event = order.event_ids[:1]
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Evidence events cannot be modified.$"):
             event.write({"note": "改"})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Evidence events cannot be deleted.$"):
             event.sudo().unlink()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError, "^Evidence events are recorded by the work order operations, not by hand.$"
+        ):
             self.env["emc.workorder.event"].sudo().create(
                 {
                     "workorder_id": order.id,
@@ -55,18 +57,23 @@ class TestEvidence(WorkorderCase):
                     "hash": "x",
                 }
             )
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError,
+            "^Work orders with evidence events cannot be deleted; archive or cancel them.$",
+        ):
             order.unlink()
+        self.assertEqual(event.note, False)
 
     @mute_logger("odoo.sql_db")
     def test_database_refuses_update_and_delete(self):
         order = self._make_history()
         event_id = order.event_ids[:1].id
-        for statement in (
-            "UPDATE emc_workorder_event SET note = 'x' WHERE id = %s",
-            "DELETE FROM emc_workorder_event WHERE id = %s",
+        for statement, refused in (
+            ("UPDATE emc_workorder_event SET note = 'x' WHERE id = %s", "UPDATE"),
+            ("DELETE FROM emc_workorder_event WHERE id = %s", "DELETE"),
         ):
-            with self.subTest(statement=statement), self.assertRaises(psycopg2.Error):
+            message = f"emc_workorder_event is append-only \\({refused} refused\\)"
+            with self.subTest(statement=statement), self.assertRaisesRegex(psycopg2.Error, message):
                 with self.env.cr.savepoint():
                     self.env.cr.execute(statement, (event_id,))
 
