@@ -15,7 +15,7 @@
         "dms",
         "report_xlsx",
     ],
-    "external_dependencies": {"python": ["qrcode", "phonenumbers", "rfc3161_client"]},
+    "external_dependencies": {"python": ["phonenumbers", "rfc3161_client"]},
     "data": [
         "security/emc_workorder_groups.xml",
         "security/ir.model.access.csv",
@@ -24,6 +24,7 @@
         "data/dms_data.xml",
         "data/emc_workorder_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "report/emc_workorder_report.xml",
         "report/emc_workorder_kpi_xlsx.xml",
         "wizards/emc_workorder_reassign_views.xml",

@@ -1,3 +1,5 @@
+# The stage mixin first: the models below inherit it.
+from . import emc_stage_mixin
 from . import emc_upload_mixin
 from . import (
     crm_lead,

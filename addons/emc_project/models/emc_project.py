@@ -1,7 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .res_partner import CREDIT_SCORES, UNKNOWN_CREDIT_SCORE
+from ..lib import feasibility
+from .emc_stage_mixin import stage_field
 
 STAGES = [
     ("initiation", "Initiation"),
@@ -16,6 +18,8 @@ STAGES = [
     ("closed", "Closed"),
 ]
 STAGE_ORDER = [key for key, _label in STAGES]
+
+_lt = LazyTranslate(__name__)
 
 CONTRACT_TYPES = [
     ("shared_savings", "Shared savings"),
@@ -34,6 +38,7 @@ class EmcProject(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "tier.validation",
+        "emc.stage.mixin",
     ]
     _order = "id desc"
     _rec_names_search = ["name", "code"]
@@ -45,20 +50,12 @@ class EmcProject(models.Model):
     _cancel_state = "closed"
     _tier_validation_manual_config = False
     _tier_validation_buttons_xpath = "/form/header/field[@name='state']"
+    _stage_record_label = _lt("Project")
 
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(string="Reference", readonly=True, copy=False, default="/", index=True)
     active = fields.Boolean(default=True)
-    state = fields.Selection(
-        STAGES,
-        string="Stage",
-        default="initiation",
-        required=True,
-        tracking=True,
-        copy=False,
-        index=True,
-        group_expand="_group_expand_state",
-    )
+    state = stage_field(STAGES, "initiation")
     partner_id = fields.Many2one(
         "res.partner",
         string="Client enterprise",
@@ -239,10 +236,6 @@ class EmcProject(models.Model):
             self._update_risk_flags()
         return res
 
-    @api.model
-    def _group_expand_state(self, states, domain):
-        return STAGE_ORDER
-
     def _compute_access_url(self):
         super()._compute_access_url()
         for project in self:
@@ -369,42 +362,6 @@ class EmcProject(models.Model):
     # ------------------------------------------------------------------
     # Lifecycle: one method per transition
     # ------------------------------------------------------------------
-    def _check_stage(self, expected, action_label):
-        """Raise a translated error unless every project is in ``expected``."""
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for project in self:
-            if project.state not in expected:
-                raise UserError(
-                    _(
-                        "Project %(project)s is at stage “%(current)s”: “%(action)s” "
-                        "is only possible from %(allowed)s.",
-                        project=project.display_name,
-                        current=labels[project.state],
-                        action=action_label,
-                        allowed="、".join(f"“{labels[s]}”" for s in expected),
-                    )
-                )
-
-    def _set_stage(self, new_stage):
-        """Write the new stage and record the move (the evidence of the change)."""
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for project in self:
-            old_stage = project.state
-            project.write({"state": new_stage})
-            project.message_post(
-                body=_(
-                    "Stage changed: %(old)s → %(new)s",
-                    old=labels[old_stage],
-                    new=labels[new_stage],
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-            project._on_stage_changed(old_stage, new_stage)
-
-    def _on_stage_changed(self, old_stage, new_stage):
-        """Hook for the addons above (metering, contracts, WeChat) to react."""
-        return True
-
     def action_start_research(self):
         """Initiation → market research."""
         self._check_stage(["initiation"], _("Start market research"))
@@ -471,9 +428,10 @@ class EmcProject(models.Model):
                         project=project.display_name,
                     )
                 )
-        self._set_stage("design")
+        self._set_stage(
+            "design", {p.id: {"date_approved": fields.Date.context_today(p)} for p in self}
+        )
         for project in self:
-            project.date_approved = fields.Date.context_today(project)
             project._ensure_analytic_account()
         return True
 
@@ -531,8 +489,9 @@ class EmcProject(models.Model):
     def action_close(self):
         """Operation & maintenance → closed, at the end of the term."""
         self._check_stage(["operation"], _("Close project"))
-        self._set_stage("closed")
-        self.date_closed = fields.Date.context_today(self)
+        self._set_stage(
+            "closed", {p.id: {"date_closed": fields.Date.context_today(p)} for p in self}
+        )
         return True
 
     # ------------------------------------------------------------------
@@ -610,9 +569,8 @@ class EmcProject(models.Model):
 
     def action_check_feasibility(self):
         """Score the project and record a feasibility check with its reasons."""
-        checks = self.env["emc.feasibility"]
-        for project in self:
-            checks |= checks.create(project._feasibility_values())
+        Check = self.env["emc.feasibility"]
+        checks = Check.create([Check._prepare_for_project(project) for project in self])
         self._update_risk_flags()
         if len(self) == 1:
             return {
@@ -624,119 +582,26 @@ class EmcProject(models.Model):
             }
         return True
 
+    def _feasibility_present(self):
+        """Codes of the feasibility data the project has (``feasibility.COMPLETENESS_ITEMS``)."""
+        self.ensure_one()
+        scheme = self.selected_scheme_id
+        data = {
+            "site": self.site_ids,
+            "site_energy": self.site_ids.energy_ids,
+            "equipment": self.site_ids.equipment_ids,
+            "scheme": scheme,
+            "scheme_lines": scheme.line_ids,
+            "engineer": self.engineer_id,
+            "credit_rating": self.partner_id.commercial_partner_id.emc_credit_rating,
+        }
+        return {item for item, value in data.items() if value}
+
     def _missing_data(self):
         """Translated labels of the data a feasibility study needs and lacks."""
         self.ensure_one()
-        missing = []
-        if not self.site_ids:
-            missing.append(_("site"))
-        if self.site_ids and not self.site_ids.energy_ids:
-            missing.append(_("site energy use"))
-        if self.site_ids and not self.site_ids.equipment_ids:
-            missing.append(_("equipment inventory"))
-        if not self.selected_scheme_id:
-            missing.append(_("selected scheme"))
-        elif not self.selected_scheme_id.line_ids:
-            missing.append(_("scheme lines"))
-        if not self.engineer_id:
-            missing.append(_("energy engineer"))
-        if not self.partner_id.commercial_partner_id.emc_credit_rating:
-            missing.append(_("client credit rating"))
-        return missing
-
-    # Items checked by _missing_data, for the completeness ratio.
-    _COMPLETENESS_ITEMS = 7
-
-    def _feasibility_values(self):
-        self.ensure_one()
-        reasons = []
-        missing = self._missing_data()
-        completeness = 100.0 * (self._COMPLETENESS_ITEMS - len(missing)) / self._COMPLETENESS_ITEMS
-        if missing:
-            reasons.append(_("Missing data: %(items)s.", items="、".join(missing)))
-        else:
-            reasons.append(_("All required data is present."))
-
-        payback = self.selected_scheme_id.payback_years if self.selected_scheme_id else 0.0
-        term = self.term_years
-        if not self.selected_scheme_id or not payback:
-            payback_score = 0.0
-            reasons.append(_("No payback: the scheme's savings do not recover the investment."))
-        else:
-            share = payback / term
-            if share <= 0.5:
-                payback_score = 100.0
-            elif share <= 0.8:
-                payback_score = 70.0
-            elif share <= 1.0:
-                payback_score = 40.0
-            else:
-                payback_score = 0.0
-            reasons.append(
-                _(
-                    "Payback %(payback).1f years against a %(term)s-year term (%(pct).0f%% "
-                    "of the term).",
-                    payback=payback,
-                    term=term,
-                    pct=share * 100,
-                )
-            )
-
-        rating = self.partner_id.commercial_partner_id.emc_credit_rating
-        credit_score = float(CREDIT_SCORES.get(rating, UNKNOWN_CREDIT_SCORE))
-        if rating:
-            reasons.append(_("Client credit rating %(rating)s.", rating=rating))
-        else:
-            reasons.append(_("Client credit rating unknown."))
-
-        open_risks = self.risk_ids.filtered(lambda r: r.state == "open" and not r.flag_code)
-        if open_risks:
-            worst = max(open_risks.mapped("score"))
-            risk_score = max(0.0, 100.0 - 4.0 * worst)
-            reasons.append(
-                _(
-                    "%(count)s open risk(s), the highest scoring %(score)s of 25.",
-                    count=len(open_risks),
-                    score=worst,
-                )
-            )
-        else:
-            risk_score = 100.0
-            reasons.append(_("No open risk in the register."))
-
-        total = round(
-            0.20 * completeness + 0.35 * payback_score + 0.25 * credit_score + 0.20 * risk_score,
-            1,
-        )
-        if payback_score == 0.0:
-            recommendation = "no_go"
-            reasons.append(_("Not recommended: the project does not pay back within its term."))
-        elif total >= 75:
-            recommendation = "go"
-            reasons.append(_("Recommended (score %(score)s ≥ 75).", score=total))
-        elif total >= 55:
-            recommendation = "conditional"
-            reasons.append(
-                _(
-                    "Recommended with conditions (score %(score)s between 55 and 75): "
-                    "resolve the points above.",
-                    score=total,
-                )
-            )
-        else:
-            recommendation = "no_go"
-            reasons.append(_("Not recommended (score %(score)s < 55).", score=total))
-        return {
-            "project_id": self.id,
-            "scheme_id": self.selected_scheme_id.id,
-            "completeness_score": completeness,
-            "payback_score": payback_score,
-            "credit_score": credit_score,
-            "risk_score": risk_score,
-            "total_score": total,
-            "recommendation": recommendation,
-            "reasons": "\n".join(reasons),
-        }
+        _score, missing = feasibility.completeness(self._feasibility_present())
+        return self.env["emc.feasibility"]._item_labels(missing)
 
     # ------------------------------------------------------------------
     # Automatic risk flags

@@ -1,18 +1,9 @@
 from odoo import fields, models
 
-CREDIT_RATINGS = [
-    ("AAA", "AAA"),
-    ("AA", "AA"),
-    ("A", "A"),
-    ("BBB", "BBB"),
-    ("BB", "BB"),
-    ("B", "B"),
-    ("C", "C"),
-]
+from ..lib import feasibility
 
-# Feasibility score of each rating (0-100); unknown credit is a risk in itself.
-CREDIT_SCORES = {"AAA": 100, "AA": 90, "A": 80, "BBB": 60, "BB": 40, "B": 20, "C": 0}
-UNKNOWN_CREDIT_SCORE = 30
+# The ratings the feasibility score knows, best first.
+CREDIT_RATINGS = [(rating, rating) for rating in feasibility.CREDIT_SCORES]
 
 
 class ResPartner(models.Model):

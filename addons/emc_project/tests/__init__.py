@@ -8,3 +8,5 @@ from . import test_acceptance_report
 from . import test_portal
 from . import test_tour_lead_to_approval
 from . import test_login_companies
+from . import test_stage_mixin
+from . import test_feasibility_check

@@ -1,13 +1,26 @@
+import re
+
 from odoo.tests import TransactionCase, new_test_user
 
 
 class EmcProjectCase(TransactionCase):
     """A client with one site, a few technologies and users of every role."""
 
+    def _stage_error(self, project, action, *allowed):
+        """The exact error (a regex) of a move refused at the project's stage."""
+        labels = dict(project._fields["state"]._description_selection(project.env))
+        stages = " or ".join(f"“{labels[s]}”" for s in allowed)
+        return re.escape(
+            f"Project {project.display_name} is at stage “{labels[project.state]}”: "
+            f"“{action}” is only possible at {stages}."
+        )
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # English messages whatever the database's language.
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
+        cls.env["res.lang"]._activate_lang("en_US")
         cls.company = cls.env.company
         cls.company.write({"emc_tce_factor": 0.1229, "emc_grid_emission_factor": 0.5366})
         cls.industry = cls.env.ref("base.res_partner_industry_C")

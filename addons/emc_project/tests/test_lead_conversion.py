@@ -36,11 +36,17 @@ class TestLeadConversion(EmcProjectCase):
         self.assertEqual(project.site_ids.street, "巴州区工业园路8号")
         self.assertEqual(project.site_ids.city, "巴中")
         self.assertEqual(lead.emc_project_count, 1)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError, f"^Opportunity {lead.name} already has an EMC project.$"
+        ):
             lead.action_create_emc_project()
 
     def test_opportunity_without_customer_is_refused(self):
         lead = self.env["crm.lead"].create({"name": "无客户商机", "type": "opportunity"})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError,
+            "^Opportunity 无客户商机 has no customer: set the company name before creating "
+            "the project.$",
+        ):
             lead.action_create_emc_project()
         self.assertFalse(lead.emc_project_ids)

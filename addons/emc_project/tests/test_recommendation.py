@@ -46,7 +46,11 @@ class TestRecommendation(EmcProjectCase):
 
     def test_site_without_equipment(self):
         site = self.env["emc.site"].create({"name": "空厂区", "partner_id": self.client.id})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError,
+            "^Site 空厂区 has no equipment inventory: add its equipment before asking for "
+            "recommendations.$",
+        ):
             site.action_recommend_technologies()
 
     def test_rerun_replaces_previous_lines(self):

@@ -61,7 +61,7 @@ class TestScheme(EmcProjectCase):
         self.assertAlmostEqual(self.project.expected_saving_tce, 460_000 * 0.1229 / 1000, places=2)
         self.assertAlmostEqual(self.project.expected_saving_tco2, 460 * 0.5366, places=2)
         empty = self.env["emc.scheme"].create({"name": "空方案", "project_id": self.project.id})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Scheme 空方案 has no technology line.$"):
             empty.action_select()
 
     def test_company_factor_is_used(self):

@@ -38,6 +38,8 @@ FIELD_MAX_LENGTH = {
     "description": 5000,
 }
 ERROR_MAX_LENGTH = 300
+# The customer's form posts on one order (access by login or by the order's token).
+POST_ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "website": True}
 
 
 class EmcWorkorderPortal(CustomerPortal):
@@ -406,77 +408,60 @@ class EmcWorkorderPortal(CustomerPortal):
             "redirect_url": order_sudo.get_portal_url(query_string="&message=signed"),
         }
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/reject"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
-    def portal_workorder_reject(self, order_id, access_token=None, reason=None, **kw):
+    def _workorder_post(self, order_id, access_token, message, operation):
+        """A customer's POST on one order: check access, run ``operation``, go back to the page.
+
+        ``operation(order_sudo)`` runs in a savepoint: when it refuses (a
+        UserError, ValidationError included) nothing it wrote is kept and the
+        page shows the error; otherwise the page shows ``message``.
+        """
         try:
             order_sudo = self._workorder_check_access(order_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
         try:
             with request.env.cr.savepoint():
-                # sudo: access checked by _document_check_access.
-                order_sudo.action_reject_scheme((reason or "").strip()[:2000])
+                # sudo: access checked by _document_check_access just above.
+                operation(order_sudo)
         except UserError as e:
             return self._workorder_redirect(order_sudo, error=e)
-        return self._workorder_redirect(order_sudo, message="rejected")
+        return self._workorder_redirect(order_sudo, message=message)
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/rate"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+    @http.route(["/my/workorders/<int:order_id>/reject"], **POST_ROUTE)
+    def portal_workorder_reject(self, order_id, access_token=None, reason=None, **kw):
+        return self._workorder_post(
+            order_id,
+            access_token,
+            "rejected",
+            lambda order_sudo: order_sudo.action_reject_scheme((reason or "").strip()[:2000]),
+        )
+
+    @http.route(["/my/workorders/<int:order_id>/rate"], **POST_ROUTE)
     def portal_workorder_rate(self, order_id, access_token=None, stars=None, comment=None, **kw):
-        try:
-            order_sudo = self._workorder_check_access(order_id, access_token)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        try:
-            stars = int(stars)
-        except (TypeError, ValueError):
-            return self._workorder_redirect(order_sudo, error=_("Choose from 1 to 5 stars."))
-        try:
-            with request.env.cr.savepoint():
-                # sudo: access checked by _document_check_access.
-                order_sudo.action_rate(stars, (comment or "").strip()[:2000] or None)
-        except UserError as e:  # ValidationError is a UserError
-            return self._workorder_redirect(order_sudo, error=e)
-        return self._workorder_redirect(order_sudo, message="rated")
+        def rate(order_sudo):
+            try:
+                count = int(stars)
+            except (TypeError, ValueError):
+                raise UserError(_("Choose from 1 to 5 stars.")) from None
+            order_sudo.action_rate(count, (comment or "").strip()[:2000] or None)
 
-    @http.route(
-        ["/my/workorders/<int:order_id>/resubmit"],
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+        return self._workorder_post(order_id, access_token, "rated", rate)
+
+    @http.route(["/my/workorders/<int:order_id>/resubmit"], **POST_ROUTE)
     def portal_workorder_resubmit(self, order_id, access_token=None, **post):
-        try:
-            order_sudo = self._workorder_check_access(order_id, access_token)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
         vals = self._workorder_clean(
             post, ("contact_name", "phone", "street", "city", "description")
         )
-        if "description" in vals and not vals["description"]:
-            return self._workorder_redirect(order_sudo, error=_("Describe your request."))
-        try:
+
+        def resubmit(order_sudo):
+            if "description" in vals and not vals["description"]:
+                raise UserError(_("Describe your request."))
             uploads = self._workorder_uploads()
-            with request.env.cr.savepoint():
-                # sudo: access checked by _document_check_access; only the
-                # customer's own fields of the request are written, and
-                # rolled back with the savepoint if the order is not
-                # returned (action_resubmit checks the stage).
-                order_sudo.write({k: v or False for k, v in vals.items()})
-                self._workorder_attach(order_sudo, uploads)
-                order_sudo.action_resubmit()
-        except UserError as e:
-            return self._workorder_redirect(order_sudo, error=e)
-        return self._workorder_redirect(order_sudo, message="resubmitted")
+            # Only the customer's own fields of the request are written, and
+            # rolled back with the savepoint if the order is not returned
+            # (action_resubmit checks the stage).
+            order_sudo.write({k: v or False for k, v in vals.items()})
+            self._workorder_attach(order_sudo, uploads)
+            order_sudo.action_resubmit()
+
+        return self._workorder_post(order_id, access_token, "resubmitted", resubmit)

@@ -13,6 +13,11 @@ from . import emc_workorder_event
 from . import emc_evidence_anchor
 from . import emc_workorder
 from . import emc_workorder_demo
+from . import emc_workorder_intake
+from . import emc_workorder_dispatch
+from . import emc_workorder_sla_clock
+from . import emc_workorder_archive
+from . import emc_workorder_notice
 from . import emc_workorder_survey
 from . import emc_workorder_progress
 from . import emc_workorder_check

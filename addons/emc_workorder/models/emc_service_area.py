@@ -45,10 +45,14 @@ class EmcServiceArea(models.Model):
             and self.lon_min <= longitude <= self.lon_max
         )
 
-    @api.model
-    def _find_for(self, address, latitude=0.0, longitude=0.0):
-        """The first active area containing the address or position."""
-        for area in self.search([]):
+    def _first_containing(self, address, latitude=0.0, longitude=0.0):
+        """The first of these areas containing the address or position."""
+        for area in self:
             if area._contains(address, latitude, longitude):
                 return area
         return self.browse()
+
+    @api.model
+    def _find_for(self, address, latitude=0.0, longitude=0.0):
+        """The first active area containing the address or position."""
+        return self.search([])._first_containing(address, latitude, longitude)

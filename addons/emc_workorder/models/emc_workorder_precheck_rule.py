@@ -9,6 +9,13 @@ CHECKABLE_FIELDS = [
     ("partner_id", "Enterprise"),
     ("latitude", "GPS position"),
 ]
+# Which channels a rule applies to. A request the hotline enters for a caller
+# (phone) cannot carry the site photos a customer uploads himself.
+CHANNEL_SCOPES = {
+    "all": ("miniprogram", "portal", "phone", "backoffice"),
+    "self_service": ("miniprogram", "portal"),
+    "assisted": ("phone", "backoffice"),
+}
 
 
 class EmcWorkorderPrecheckRule(models.Model):
@@ -34,9 +41,28 @@ class EmcWorkorderPrecheckRule(models.Model):
         string="Minimum", default=1, help="Attachments, or characters of description."
     )
     message = fields.Char(translate=True, help="What the customer is told when the rule fails.")
+    channel_scope = fields.Selection(
+        [
+            ("all", "Every channel"),
+            ("self_service", "Customer's own requests (portal, mini-program)"),
+            ("assisted", "Requests entered by staff (phone, back office)"),
+        ],
+        string="Applies to",
+        required=True,
+        default="all",
+        help="Whether the rule checks every request, only those the customer "
+        "enters himself, or only those the desk enters for a caller.",
+    )
 
-    def _evaluate(self, workorder):
-        """The translated message of this rule when it fails, else False."""
+    def _applies_to(self, channel):
+        self.ensure_one()
+        return channel in CHANNEL_SCOPES[self.channel_scope]
+
+    def _evaluate(self, workorder, area):
+        """The translated message of this rule when it fails, else False.
+
+        ``area`` is the service area found for the order's address or position.
+        """
         self.ensure_one()
         failed = False
         if self.rule_type == "required_field":
@@ -47,7 +73,7 @@ class EmcWorkorderPrecheckRule(models.Model):
         elif self.rule_type == "valid_phone":
             failed = not workorder._normalise_phone(workorder.phone)
         elif self.rule_type == "service_area":
-            failed = not workorder._find_service_area()
+            failed = not area
         elif self.rule_type == "min_description":
             failed = len((workorder.description or "").strip()) < self.min_count
         if not failed:

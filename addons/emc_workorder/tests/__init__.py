@@ -9,3 +9,6 @@ from . import test_evidence_chains
 from . import test_evidence_anchors
 from . import test_tour_backoffice
 from . import test_tour_portal
+from . import test_batch
+from . import test_notice
+from . import test_report

@@ -1,8 +1,11 @@
 import base64
+import re
 
 from odoo.tests import TransactionCase, new_test_user
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+# Events of an order from its creation to its dispatch, in order.
+INTAKE_EVENTS = ["created", "submitted", "precheck_passed", "classified", "dispatched", "assigned"]
 PDF_MIN = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").decode()
 
 
@@ -15,7 +18,10 @@ class WorkorderCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # English messages whatever the database's language (translations are
+        # tested with an explicit language).
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
+        cls.env["res.lang"]._activate_lang("en_US")
         cls.calendar = cls.env["resource.calendar"].create(
             {
                 "name": "工作日 9-17",
@@ -53,49 +59,13 @@ class WorkorderCase(TransactionCase):
                 "resource_calendar_id": cls.calendar.id,
             }
         )
-        both = [(6, 0, (cls.bureau | cls.energy).ids)]
-        cls.super_admin = new_test_user(
-            cls.env,
-            login="wo_super_t",
-            groups="emc_workorder.group_wo_super_admin",
-            company_id=cls.bureau.id,
-            company_ids=both,
-        )
-        cls.dept_bureau = new_test_user(
-            cls.env,
-            login="wo_dept_t",
-            groups="emc_workorder.group_wo_dept_admin",
-            company_id=cls.bureau.id,
-            company_ids=[(6, 0, cls.bureau.ids)],
-        )
-        cls.staff_a = new_test_user(
-            cls.env,
-            login="wo_staff_a",
-            groups="emc_workorder.group_wo_staff",
-            company_id=cls.bureau.id,
-            company_ids=[(6, 0, cls.bureau.ids)],
-        )
-        cls.staff_b = new_test_user(
-            cls.env,
-            login="wo_staff_b",
-            groups="emc_workorder.group_wo_staff",
-            company_id=cls.bureau.id,
-            company_ids=[(6, 0, cls.bureau.ids)],
-        )
-        cls.staff_e = new_test_user(
-            cls.env,
-            login="wo_staff_e",
-            groups="emc_workorder.group_wo_staff",
-            company_id=cls.energy.id,
-            company_ids=[(6, 0, cls.energy.ids)],
-        )
-        cls.surveyor = new_test_user(
-            cls.env,
-            login="wo_surveyor_t",
-            groups="emc_workorder.group_wo_staff",
-            company_id=cls.bureau.id,
-            company_ids=both,
-        )
+        both = cls.bureau | cls.energy
+        cls.super_admin = cls._user("wo_super_t", "group_wo_super_admin", cls.bureau, both)
+        cls.dept_bureau = cls._user("wo_dept_t", "group_wo_dept_admin", cls.bureau)
+        cls.staff_a = cls._user("wo_staff_a", "group_wo_staff", cls.bureau)
+        cls.staff_b = cls._user("wo_staff_b", "group_wo_staff", cls.bureau)
+        cls.staff_e = cls._user("wo_staff_e", "group_wo_staff", cls.energy)
+        cls.surveyor = cls._user("wo_surveyor_t", "group_wo_staff", cls.bureau, both)
         cls.area = cls.env["emc.service.area"].create(
             {
                 "name": "测试区",
@@ -111,6 +81,7 @@ class WorkorderCase(TransactionCase):
         Type.search([]).active = False
         cls.env["emc.workorder.precheck.rule"].search([]).active = False
         cls.env["emc.service.area"].search([("id", "!=", cls.area.id)]).active = False
+        cls.env["emc.knowledge.article"].search([]).active = False
         rules = cls.env["emc.workorder.precheck.rule"].create(
             [
                 {
@@ -223,7 +194,7 @@ class WorkorderCase(TransactionCase):
         for work_type in cls.t_retrofit | cls.t_comprehensive | cls.t_audit:
             Route.create({"type_id": work_type.id, "company_id": cls.energy.id})
         cls.customer = cls.env["res.partner"].create(
-            {"name": "巴中测试食品有限公司", "is_company": True}
+            {"name": "巴中测试食品有限公司", "is_company": True, "lang": "en_US"}
         )
         cls.customer_contact = cls.env["res.partner"].create(
             {"name": "王经理", "parent_id": cls.customer.id, "email": "wang@example.com"}
@@ -233,21 +204,48 @@ class WorkorderCase(TransactionCase):
         )
 
     @classmethod
-    def _order(cls, description="新厂房申请接电报装，需要10kV专变", **vals):
-        self = cls
-        values = {
-            "partner_id": self.customer.id,
+    def _user(cls, login, group, company, companies=None, **vals):
+        """A service-desk user of ``group`` (an emc_workorder group) in ``company``."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=f"emc_workorder.{group}",
+            company_id=company.id,
+            company_ids=[(6, 0, (companies or company).ids)],
+            **vals,
+        )
+
+    @classmethod
+    def _order_values(cls, description="新厂房申请接电报装，需要10kV专变", **vals):
+        return {
+            "partner_id": cls.customer.id,
             "contact_name": "王经理",
             "phone": "13881680001",
             "street": "巴州区工业园路8号",
             "city": "巴中市",
             "description": description,
             "channel": "miniprogram",
-            "company_id": self.bureau.id,
-            "attachment_ids": [(6, 0, self.photo.ids)],
+            "company_id": cls.bureau.id,
+            "attachment_ids": [(6, 0, cls.photo.ids)],
+            **vals,
         }
-        values.update(vals)
-        return self.env["emc.workorder"].create(values)
+
+    @classmethod
+    def _order(cls, description="新厂房申请接电报装，需要10kV专变", **vals):
+        return cls.env["emc.workorder"].create(cls._order_values(description, **vals))
+
+    @staticmethod
+    def _stage_error(order, action, *allowed):
+        """The exact text (as a regex) of the error of a move refused at the order's stage."""
+        labels = dict(order._fields["state"]._description_selection(order.env))
+        stages = [f"“{labels[s]}”" for s in allowed]
+        allowed_text = (
+            stages[0] if len(stages) == 1 else ", ".join(stages[:-1]) + " or " + stages[-1]
+        )
+        return re.escape(
+            f"Work order {order.name} is at stage “{labels[order.state]}”: “{action}” is only "
+            f"possible at {allowed_text}."
+        )
 
     def _events(self, order):
         return order.event_ids.sorted("id").mapped("event_type")

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import WorkorderCase
+from .common import INTAKE_EVENTS, WorkorderCase
 
 
 @tagged("post_install", "-at_install")
@@ -21,14 +21,16 @@ class TestEvidence(WorkorderCase):
     def test_event_types_and_chain(self):
         order = self._make_history()
         events = order.event_ids.sorted("id")
-        self.assertGreaterEqual(len(events), 7)
+        self.assertEqual(
+            events.mapped("event_type"), [*INTAKE_EVENTS, "scheme_uploaded", "scheme_pushed"]
+        )
+        self.assertEqual(
+            [(e.old_value, e.new_value) for e in events[1:3]],
+            [("intake", "precheck"), ("precheck", "dispatch")],
+        )
         for previous, event in pairwise(events):
             self.assertEqual(event.prev_hash, previous.hash)
-            self.assertEqual(len(event.hash), 64)
-        types = {
-            code for code, _label in self.env["emc.workorder.event"]._fields["event_type"].selection
-        }
-        self.assertGreaterEqual(len(types), 20)
+            self.assertRegex(event.hash, "^[0-9a-f]{64}$")
         uploaded = events.filtered(lambda e: e.event_type == "scheme_uploaded")
         self.assertIn('"sha256"', uploaded.payload, "attachment hashes are in the payload")
         result = self.env["emc.workorder.event"]._verify_chain()
@@ -37,11 +39,13 @@ class TestEvidence(WorkorderCase):
     def test_orm_refuses_write_and_unlink(self):
         order = self._make_history()
         event = order.event_ids[:1]
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Evidence events cannot be modified.$"):
             event.write({"note": "改"})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Evidence events cannot be deleted.$"):
             event.sudo().unlink()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError, "^Evidence events are recorded by the work order operations, not by hand.$"
+        ):
             self.env["emc.workorder.event"].sudo().create(
                 {
                     "workorder_id": order.id,
@@ -53,18 +57,23 @@ class TestEvidence(WorkorderCase):
                     "hash": "x",
                 }
             )
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError,
+            "^Work orders with evidence events cannot be deleted; archive or cancel them.$",
+        ):
             order.unlink()
+        self.assertEqual(event.note, False)
 
     @mute_logger("odoo.sql_db")
     def test_database_refuses_update_and_delete(self):
         order = self._make_history()
         event_id = order.event_ids[:1].id
-        for statement in (
-            "UPDATE emc_workorder_event SET note = 'x' WHERE id = %s",
-            "DELETE FROM emc_workorder_event WHERE id = %s",
+        for statement, refused in (
+            ("UPDATE emc_workorder_event SET note = 'x' WHERE id = %s", "UPDATE"),
+            ("DELETE FROM emc_workorder_event WHERE id = %s", "DELETE"),
         ):
-            with self.subTest(statement=statement), self.assertRaises(psycopg2.Error):
+            message = f"emc_workorder_event is append-only \\({refused} refused\\)"
+            with self.subTest(statement=statement), self.assertRaisesRegex(psycopg2.Error, message):
                 with self.env.cr.savepoint():
                     self.env.cr.execute(statement, (event_id,))
 

@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.emc_workorder_precheck_rule import CHANNEL_SCOPES
 from .common import WorkorderCase
 
 
@@ -24,7 +25,9 @@ class TestIntake(WorkorderCase):
         # The customer is told, and nothing they entered is lost.
         self.assertEqual(order.description, "新厂房申请接电报装，需要10kV专变")
         notified = order.message_ids.filtered(lambda m: self.customer in m.partner_ids)
-        self.assertTrue(notified)
+        self.assertEqual(notified.subject, f"Your request {order.name} needs more information")
+        for text in ("缺联系人", "手机号无效", "不在服务区域", "缺现场照片"):
+            self.assertIn(f"<li>{text}</li>", notified.body)
         # Completed and resubmitted, it passes.
         order.write(
             {
@@ -35,14 +38,78 @@ class TestIntake(WorkorderCase):
             }
         )
         order.action_resubmit()
-        self.assertNotEqual(order.state, "returned")
+        self.assertEqual(order.state, "scheme")
         self.assertFalse(order.missing_items)
+        self.assertEqual(
+            self._events(order)[:6],
+            [
+                "created",
+                "submitted",
+                "precheck_failed",
+                "resubmitted",
+                "precheck_passed",
+                "classified",
+            ],
+        )
 
     def test_gps_inside_area_is_enough(self):
         order = self._order(street="工业园8号", city=False, latitude=31.86, longitude=106.75)
         order.action_submit()
-        self.assertNotEqual(order.state, "returned")
+        self.assertEqual(order.state, "scheme")
         self.assertEqual(order.area_id, self.area)
+
+    def test_phone_request_needs_no_photo(self):
+        # The hotline enters the request for a caller, who cannot hand over photos.
+        photo_rule = self.t_access.precheck_rule_ids.filtered(
+            lambda r: r.rule_type == "min_attachments"
+        )
+        photo_rule.channel_scope = "self_service"
+        phone = self._order(channel="phone", attachment_ids=False)
+        phone.action_submit()
+        self.assertEqual(phone.state, "scheme")
+        self.assertFalse(phone.missing_items)
+        portal = self._order(channel="portal", attachment_ids=False)
+        portal.action_submit()
+        self.assertEqual(portal.state, "returned")
+        self.assertEqual(portal.missing_items, "缺现场照片")
+        # A rule for staff-entered requests only leaves the customer's own alone.
+        photo_rule.channel_scope = "assisted"
+        mini = self._order(channel="miniprogram", attachment_ids=False)
+        mini.action_submit()
+        self.assertEqual(mini.state, "scheme")
+
+    def test_shipped_rules_ask_photos_from_self_service_only(self):
+        shipped = self.env["emc.workorder.precheck.rule"].with_context(active_test=False)
+        for xmlid in ("contact", "phone", "address", "area", "description", "photo"):
+            shipped |= self.env.ref(f"emc_workorder.precheck_rule_{xmlid}")
+        shipped.active = True
+        self.assertEqual(
+            {r: r.channel_scope for r in shipped},
+            {r: "self_service" if r.rule_type == "min_attachments" else "all" for r in shipped},
+        )
+        # An order without a type yet meets every active rule: the shipped ones only.
+        self.env["emc.workorder.precheck.rule"].search(
+            [("id", "not in", shipped.ids)]
+        ).active = False
+        phone = self._order(channel="phone", attachment_ids=False)
+        phone.action_submit()
+        self.assertEqual(phone.state, "scheme", phone.missing_items)
+        mini = self._order(channel="miniprogram", attachment_ids=False)
+        mini.action_submit()
+        self.assertEqual(mini.state, "returned")
+        self.assertEqual(mini.missing_items, "请上传至少1张现场照片或视频")
+        # The other shipped rules still check phone requests.
+        wrong = self._order(channel="phone", attachment_ids=False, phone="12345")
+        wrong.action_submit()
+        self.assertEqual(wrong.missing_items, "请填写有效的手机号码（中国大陆11位手机号）")
+
+    def test_channel_scopes_cover_every_channel(self):
+        channels = {c for c, _label in self.env["emc.workorder"]._fields["channel"].selection}
+        self.assertEqual(set(CHANNEL_SCOPES["all"]), channels)
+        self.assertEqual(
+            set(CHANNEL_SCOPES["self_service"]) | set(CHANNEL_SCOPES["assisted"]), channels
+        )
+        self.assertFalse(set(CHANNEL_SCOPES["self_service"]) & set(CHANNEL_SCOPES["assisted"]))
 
     # ------------------------------------------------------------ classification
     def test_keywords_classify(self):
@@ -69,7 +136,9 @@ class TestIntake(WorkorderCase):
         self.assertIn("电力接入", order.classification_note)
         self.assertIn("综合能源服务", order.classification_note)
         self.assertIn("classification_manual", self._events(order))
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError, f"^Work order {order.name} has no confirmed type: classify it first.$"
+        ):
             order.action_dispatch()
         order.action_set_type(self.t_access.id)
         self.assertEqual(order.type_id, self.t_access)
@@ -105,8 +174,12 @@ class TestIntake(WorkorderCase):
     def test_reassign_by_department_admin_only(self):
         order = self._order()
         order.action_submit()
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(
+            AccessError, "^Only a department admin can reassign work orders.$"
+        ):
             order.with_user(self.staff_a).action_reassign(self.staff_b, "休假")
+        with self.assertRaisesRegex(UserError, "^Give the reason of the reassignment.$"):
+            order.with_user(self.dept_bureau).action_reassign(self.staff_b, "")
         wizard = (
             self.env["emc.workorder.reassign"]
             .with_user(self.dept_bureau)

@@ -1,5 +1,7 @@
+import io
 from datetime import datetime
 
+import openpyxl
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -110,4 +112,33 @@ class TestKpi(WorkorderCase):
         report = self.env.ref("emc_workorder.action_report_emc_workorder_kpi_xlsx")
         content, kind = report._render_xlsx(report.report_name, wizard.ids, {})
         self.assertEqual(kind, "xlsx")
-        self.assertTrue(content.startswith(b"PK"))
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        self.assertEqual(sheet.title, "KPIs")
+        self.assertEqual(sheet["A1"].value, "Service desk KPIs")
+        self.assertTrue(sheet["A2"].value.startswith("Period 2026-02-01 – 2026-02-28; "))
+        self.assertIn("测试供电公司", sheet["A2"].value)
+        self.assertTrue(sheet["A2"].value.endswith("; staff: all"))
+        self.assertEqual([c.value for c in sheet[4]], ["KPI", "Value", "Unit"])
+        rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=5, values_only=True)}
+        self.assertEqual(len(rows), 14)
+        expected = {
+            "received": 4,
+            "closed": 2,
+            "completion_rate": 50,
+            "mean_first_response_hours": 2.33,
+            "mean_dispatch_hours": 0,
+            "mean_handling_hours_per_person": 15.5,
+            "workload_saturation": 13.33,
+            "sla_compliance_rate": 100,
+            "overdue_count": 2,
+            "escalations": "0 / 0 / 2",
+            "satisfaction": 4.5,
+            "reopen_rate": 0,
+            "scheme_acceptance_rate": 66.67,
+            "survey_to_contract_rate": 50,
+        }
+        lines = {line.code: line for line in wizard.line_ids}
+        self.assertEqual(set(lines), set(expected))
+        for code, value in expected.items():
+            with self.subTest(kpi=code):
+                self.assertEqual(rows[lines[code].name], (value, lines[code].unit or None))

@@ -1,7 +1,14 @@
+import re
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+from freezegun import freeze_time
+from werkzeug.urls import url_quote_plus
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import PDF_MIN, PNG_1PX, WorkorderCase
+from .common import INTAKE_EVENTS, PDF_MIN, PNG_1PX, WorkorderCase
 
 DESCRIPTIONS = {
     "T_ACCESS": "新建厂房申请接电报装，需要10kV专变供电",
@@ -16,6 +23,11 @@ DESCRIPTIONS = {
 @tagged("post_install", "-at_install")
 class TestWorkflow(WorkorderCase):
     def _drive_to_close(self, order):
+        """Submitted Mon 2026-03-02 09:00, accepted Wed 2026-03-04 15:30 (54.5 hours later)."""
+        with freeze_time("2026-03-02 09:00:00") as frozen:
+            return self._drive(order, frozen)
+
+    def _drive(self, order, frozen):
         stages = [order.state]
         order.action_submit()
         stages.append(order.state)
@@ -48,62 +60,21 @@ class TestWorkflow(WorkorderCase):
         order.action_start_acceptance()
         stages.append(order.state)
         order.check_ids.write({"done": True})
+        frozen.move_to("2026-03-04 15:30:00")
         order.action_accept()
         stages.append(order.state)
         order.action_rate(5, "服务很好")
         return stages
 
     def test_full_path_of_every_type(self):
+        # Stages seen by the customer: intake, then the type's flow after dispatch.
+        full = "intake scheme confirm survey contract implementation acceptance closed".split()
         expected = {
-            "T_ACCESS": [
-                "intake",
-                "scheme",
-                "confirm",
-                "survey",
-                "contract",
-                "implementation",
-                "acceptance",
-                "closed",
-            ],
-            "T_EXPAND": [
-                "intake",
-                "scheme",
-                "confirm",
-                "survey",
-                "contract",
-                "implementation",
-                "acceptance",
-                "closed",
-            ],
-            "T_RETRO": [
-                "intake",
-                "scheme",
-                "confirm",
-                "survey",
-                "contract",
-                "implementation",
-                "acceptance",
-                "closed",
-            ],
-            "T_COMP": [
-                "intake",
-                "scheme",
-                "confirm",
-                "survey",
-                "contract",
-                "implementation",
-                "acceptance",
-                "closed",
-            ],
-            "T_AUDIT": [
-                "intake",
-                "scheme",
-                "confirm",
-                "survey",
-                "implementation",
-                "acceptance",
-                "closed",
-            ],
+            "T_ACCESS": full,
+            "T_EXPAND": full,
+            "T_RETRO": full,
+            "T_COMP": full,
+            "T_AUDIT": [s for s in full if s != "contract"],
             "T_FAULT": ["intake", "survey", "implementation", "acceptance", "closed"],
         }
         for work_type in self.all_types:
@@ -112,28 +83,21 @@ class TestWorkflow(WorkorderCase):
                 stages = self._drive_to_close(order)
                 self.assertEqual(order.type_id, work_type)
                 self.assertEqual(stages, expected[work_type.code])
-                self.assertTrue(order.date_closed)
-                self.assertGreater(order.handling_hours, -1)
+                self.assertEqual(order.date_submitted, datetime(2026, 3, 2, 9, 0))
+                self.assertEqual(order.date_closed, datetime(2026, 3, 4, 15, 30))
+                self.assertEqual(order.handling_hours, 54.5)
+                self.assertFalse(order.date_deadline, "a closed order has no SLA clock")
                 self.assertEqual(order.rating_last_value, 5)
                 events = self._events(order)
-                for code in (
-                    "created",
-                    "submitted",
-                    "precheck_passed",
-                    "classified",
-                    "dispatched",
-                    "assigned",
-                    "accepted",
-                    "closed",
-                    "rated",
-                ):
-                    self.assertIn(code, events)
+                self.assertEqual(events[:6], INTAKE_EVENTS)
+                self.assertEqual(events[-4:], ["progress_reported", "accepted", "closed", "rated"])
+                self.assertEqual("contract_archived" in events, work_type.use_contract)
+                self.assertEqual("signature_captured" in events, work_type.use_scheme)
+                self.assertEqual("survey_submitted" in events, work_type.use_survey)
                 if work_type.use_contract:
-                    self.assertIn("contract_archived", events)
                     files = order.dms_directory_id.sudo().file_ids
                     self.assertEqual(files.mapped("name"), ["合同.pdf"])
                 if work_type.use_scheme:
-                    self.assertIn("signature_captured", events)
                     self.assertEqual(order.signed_by, "王经理")
 
     def test_routing_between_organisations(self):
@@ -152,8 +116,9 @@ class TestWorkflow(WorkorderCase):
         order.action_submit()
         order.action_upload_scheme(PDF_MIN, "方案v1.pdf")
         order.action_push_scheme()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^Tell us why the scheme is rejected.$"):
             order.action_reject_scheme("  ")
+        self.assertEqual(order.state, "confirm")
         order.action_reject_scheme("报价偏高，请调整")
         self.assertEqual(order.state, "scheme")
         self.assertEqual(order.scheme_revision, 1)
@@ -162,19 +127,46 @@ class TestWorkflow(WorkorderCase):
 
     def test_wrong_moves_are_refused(self):
         order = self._order()
-        for method, args in (
-            ("action_push_scheme", ()),
-            ("action_confirm_scheme", (PNG_1PX, "x")),
-            ("action_archive_contract", ()),
-            ("action_start_acceptance", ()),
-            ("action_accept", ()),
-            ("action_rate", (5,)),
-            ("action_reopen", ()),
-            ("action_resubmit", ()),
+        for method, args, action, allowed in (
+            ("action_push_scheme", (), "Push scheme to the customer", "scheme"),
+            ("action_confirm_scheme", (PNG_1PX, "x"), "Confirm scheme", "confirm"),
+            ("action_archive_contract", (), "Archive contract", "contract"),
+            ("action_start_acceptance", (), "Request acceptance", "implementation"),
+            ("action_accept", (), "Accept", "acceptance"),
+            ("action_rate", (5,), "Rate", "closed"),
+            ("action_reopen", (), "Reopen", "closed"),
+            ("action_resubmit", (), "Resubmit", "returned"),
+            ("action_dispatch", (), "Dispatch", "dispatch"),
         ):
-            with self.subTest(method=method), self.assertRaises(UserError):
-                getattr(order, method)(*args)
+            with self.subTest(method=method):
+                with self.assertRaisesRegex(UserError, self._stage_error(order, action, allowed)):
+                    getattr(order, method)(*args)
         self.assertEqual(order.state, "intake")
+        self.assertEqual(self._events(order), ["created"])
+        # "Cancel" is refused on any closed stage, which lists every open one.
+        order.action_submit()
+        order.state = "closed"
+        with self.assertRaisesRegex(
+            UserError, "“Cancel” is only possible at “Intake”, “Pre-check”"
+        ):
+            order.action_cancel()
+
+    def test_wrong_move_in_chinese(self):
+        order = self._order().with_context(lang="zh_CN")
+        with self.assertRaisesRegex(
+            UserError,
+            re.escape(
+                f"工单 {order.name} 处于“需求录入”阶段：只有在“方案确认”阶段才能执行“确认方案”。"
+            ),
+        ):
+            order.action_confirm_scheme(PNG_1PX, "x")
+
+    def test_stage_columns_leave_out_cancelled(self):
+        columns = self.env["emc.workorder"]._group_expand_stages(None, [])
+        self.assertEqual(columns[0], "intake")
+        self.assertEqual(columns[-1], "closed")
+        self.assertNotIn("cancelled", columns)
+        self.assertEqual(len(columns), 11)
 
     def test_exception_alerts_and_blocks_acceptance(self):
         order = self._order(DESCRIPTIONS["T_FAULT"])
@@ -195,7 +187,9 @@ class TestWorkflow(WorkorderCase):
         self.assertTrue(order.date_deadline)
         admin_activities = order.activity_ids.filtered(lambda a: a.user_id == self.dept_bureau)
         self.assertTrue(admin_activities, "the department admin is alerted at once")
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError, f"^Work order {order.name} has an open exception: resolve it first.$"
+        ):
             order.action_start_acceptance()
         order.action_resolve_exception("备件已到货")
         self.assertFalse(order.exception_open)
@@ -223,8 +217,16 @@ class TestWorkflow(WorkorderCase):
         ).action_submit()
         order.action_start_acceptance()
         self.assertEqual(order.check_ids.mapped("name"), ["设备安装完成", "客户签字"])
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(
+            UserError,
+            f"^Work order {order.name}: checklist items not done: 设备安装完成 and 客户签字$",
+        ):
             order.action_accept()
+        order.check_ids[0].done = True
+        with self.assertRaisesRegex(UserError, "checklist items not done: 客户签字$"):
+            order.action_accept()
+        with self.assertRaisesRegex(UserError, "^Give the reason of the rejection.$"):
+            order.action_reject_acceptance(" ")
         order.action_reject_acceptance("接线不规范")
         self.assertEqual(order.state, "implementation")
         self.assertEqual(order.rework_count, 1)
@@ -238,9 +240,14 @@ class TestWorkflow(WorkorderCase):
         self.env["emc.workorder.survey"].create(
             {"workorder_id": order.id, "latitude": 31.86, "longitude": 106.75, "findings": "ok"}
         ).action_submit()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "^The contract must be a Word or PDF file.$"):
             order.action_archive_contract(PDF_MIN, "合同.exe")
         self.assertEqual(order.state, "contract")
+        with self.assertRaisesRegex(
+            UserError, f"^Work order {order.name}: upload the signed contract \\(Word or PDF\\).$"
+        ):
+            order.action_archive_contract()
+        self.assertFalse(order.dms_directory_id.sudo().file_ids)
 
     def test_knowledge_pushed_on_assignment(self):
         article = self.env["emc.knowledge.article"].create(
@@ -261,10 +268,16 @@ class TestWorkflow(WorkorderCase):
         order.phone = "12345"
         self.assertFalse(order.phone_normalised)
 
-    def test_qr_code_pdf_html(self):
+    def test_qr_code_in_report_html(self):
         order = self._order()
         order.action_submit()
         report = self.env.ref("emc_workorder.action_report_emc_workorder")
         html = report._render_qweb_html(report.report_name, order.ids)[0].decode()
-        self.assertIn("data:image/png;base64,", html)
+        # the quote_plus of the report's rendering context is werkzeug's
+        page = url_quote_plus(order.get_base_url() + order.get_portal_url())
+        self.assertIn(
+            f'src="/report/barcode/?barcode_type=QR&amp;value={page}&amp;width=180&amp;height=180"',
+            html,
+        )
+        self.assertIn("access_token", unquote_plus(page), "the QR opens the page without a login")
         self.assertIn(order.name, html)
