@@ -102,7 +102,12 @@ class TestTourLeadToApproval(HttpCase):
         self.assertIn(self.reviewer, project.review_ids.reviewer_ids)
         self.assertEqual(project.review_ids.requested_by, self.pm)
 
-        # One stage-change message per transition, written by the manager.
-        moves = project.message_ids.filtered(lambda m: "→" in (m.body or ""))
-        self.assertEqual(len(moves), 3)
-        self.assertEqual(moves.author_id, self.pm.partner_id)
+        # One tracked stage change per transition, written by the manager.
+        moves = project.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "state"
+        )
+        self.assertEqual(
+            [(t.old_value_char, t.new_value_char) for t in moves.sorted("id")],
+            [("项目立项", "市场调研"), ("市场调研", "可行性分析"), ("可行性分析", "立项审批")],
+        )
+        self.assertEqual(moves.mail_message_id.author_id, self.pm.partner_id)

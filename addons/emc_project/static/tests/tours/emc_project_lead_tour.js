@@ -126,8 +126,10 @@ registry.category("web_tour.tours").add("emc_project_lead_to_approval", {
         },
         currentStage("立项审批"),
         {
-            content: "The stage change is in the project's history, in Chinese",
-            trigger: ".o-mail-Message:contains(阶段变更：可行性分析 → 立项审批)",
+            content: "The stage change is tracked once in the project's history, in Chinese",
+            trigger:
+                ".o-mail-Message-tracking:has(.o-mail-Message-trackingOld:contains(可行性分析))" +
+                ":has(.o-mail-Message-trackingNew:contains(立项审批))",
         },
     ],
 });
