@@ -5,7 +5,8 @@ from odoo.exceptions import ValidationError
 class EmcConstructionLog(models.Model):
     _name = "emc.construction.log"
     _description = "Daily construction log"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "emc.upload.mixin"]
+    _emc_upload_fields = {"photo_ids": (("image", "video"), None)}
     _order = "date desc, id desc"
 
     project_id = fields.Many2one("emc.project", required=True, ondelete="cascade", index=True)

@@ -10,3 +10,4 @@ from . import test_tour_lead_to_approval
 from . import test_login_companies
 from . import test_stage_mixin
 from . import test_feasibility_check
+from . import test_uploads

@@ -8,36 +8,18 @@ from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.emc_project.lib import uploads as upload_checks
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.emc_workorder_type import OPEN_STAGES, STAGES
 
-# Photos and videos a customer may attach, by extension. The attachment is
-# stored with this mimetype, whatever the browser claimed, so that nothing
-# but images and videos is ever served back from an upload.
-UPLOAD_MIMETYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".heic": "image/heic",
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-}
 UPLOAD_MAX_FILES = 10
-UPLOAD_MAX_BYTES = 20 * 1024 * 1024
-# Longest values accepted from the forms.
-FIELD_MAX_LENGTH = {
-    "contact_name": 100,
-    "phone": 30,
-    "street": 250,
-    "city": 100,
-    "description": 5000,
-}
-ERROR_MAX_LENGTH = 300
+# What a customer may attach to a request (checked by the files' content).
+PHOTO_KINDS = ("image", "video")
+# The text fields of a request the customer fills in (new and resubmitted);
+# their limits are the model's TEXT_LIMITS.
+REQUEST_FIELDS = ("contact_name", "phone", "street", "city", "description")
 # The customer's form posts on one order (access by login or by the order's token).
 POST_ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "website": True}
 
@@ -116,51 +98,37 @@ class EmcWorkorderPortal(CustomerPortal):
         order_sudo = self._document_check_access("emc.workorder", order_id, access_token)
         return order_sudo.with_user(request.env.user).sudo()
 
-    def _workorder_redirect(self, order, error=None, message=None):
-        """Back to the order's page, with an error or a message code in the query string."""
-        query = ""
-        if error:
-            query += "&error=" + quote(str(error)[:ERROR_MAX_LENGTH])
-        if message:
-            query += "&message=" + quote(message)
-        return request.redirect(order.get_portal_url(query_string=query or None))
+    def _workorder_redirect(self, order, message=None):
+        """Back to the order's page, with a message code in the query string."""
+        query = "&message=" + quote(message) if message else None
+        return request.redirect(order.get_portal_url(query_string=query))
 
     def _workorder_clean(self, post, names):
-        """Stripped, length-limited text values of the form fields present in the post."""
-        return {
-            name: (post.get(name) or "").strip()[: FIELD_MAX_LENGTH[name]]
-            for name in names
-            if name in post
-        }
+        """Stripped text values of the form fields present in the post.
+
+        Never cut: a value longer than the model's limit is refused with a
+        message naming the field, and the form is shown again as it was.
+        """
+        return {name: (post.get(name) or "").strip() for name in names if name in post}
 
     def _workorder_uploads(self):
-        """The photos/videos of the request as (name, raw, mimetype); UserError if refused."""
+        """The photos/videos of the request as (name, raw, mimetype); UserError if refused.
+
+        Each file is accepted by what its bytes are (emc.upload.mixin), not by
+        its name or the browser's claim; its mimetype is the content's.
+        """
         files = [f for f in request.httprequest.files.getlist("photos") if f and f.filename]
         if len(files) > UPLOAD_MAX_FILES:
             raise UserError(_("You can attach at most %(count)s files.", count=UPLOAD_MAX_FILES))
+        checker = request.env["emc.upload.mixin"]
         uploads = []
         for upload in files:
-            name = os.path.basename(upload.filename)
-            mimetype = UPLOAD_MIMETYPES.get(os.path.splitext(name)[1].lower())
-            if not mimetype:
-                raise UserError(
-                    _(
-                        "%(name)s: only photos and videos (%(types)s) can be attached.",
-                        name=name,
-                        types=", ".join(sorted(UPLOAD_MIMETYPES)),
-                    )
-                )
-            raw = upload.read(UPLOAD_MAX_BYTES + 1)
-            if len(raw) > UPLOAD_MAX_BYTES:
-                raise UserError(
-                    _(
-                        "%(name)s is larger than %(size)s MB.",
-                        name=name,
-                        size=UPLOAD_MAX_BYTES // (1024 * 1024),
-                    )
-                )
-            if raw:
-                uploads.append((name, raw, mimetype))
+            # One byte past the limit is enough to refuse a file as too large.
+            raw = upload.read(upload_checks.MAX_BYTES + 1)
+            accepted = checker._emc_check_upload(
+                os.path.basename(upload.filename), raw, PHOTO_KINDS
+            )
+            uploads.append((accepted.name, raw, accepted.mimetype))
         return uploads
 
     def _workorder_attach(self, order_sudo, uploads):
@@ -281,11 +249,19 @@ class EmcWorkorderPortal(CustomerPortal):
         return request.render("emc_workorder.portal_my_workorders", values)
 
     @http.route(["/my/workorders/<int:order_id>"], type="http", auth="public", website=True)
-    def portal_my_workorder(self, order_id, access_token=None, error=None, message=None, **kw):
+    def portal_my_workorder(self, order_id, access_token=None, message=None, **kw):
         try:
             order_sudo = self._document_check_access("emc.workorder", order_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        return self._workorder_page(order_sudo, access_token, message=message, **kw)
+
+    def _workorder_page(self, order_sudo, access_token, error=None, message=None, kept=None, **kw):
+        """The order's page; after a refused action, with the error and what the customer typed.
+
+        ``kept`` holds the refused form's values (resubmission, rejection
+        reason, rating), shown again in their fields.
+        """
         values = self._get_page_view_values(
             order_sudo,
             access_token,
@@ -294,8 +270,9 @@ class EmcWorkorderPortal(CustomerPortal):
                 "page_name": "emc_workorder",
                 "timeline": self._workorder_timeline(order_sudo),
                 "scheme_visible": self._workorder_scheme_visible(order_sudo),
-                "wo_error": (error or "")[:ERROR_MAX_LENGTH],
+                "wo_error": error,
                 "wo_message": message,
+                "kept": kept or {},
                 "backend_url": f"/odoo/emc.workorder/{order_sudo.id}",
             },
             "my_workorders_history",
@@ -330,9 +307,9 @@ class EmcWorkorderPortal(CustomerPortal):
             return request.render(
                 "emc_workorder.portal_workorder_new", self._workorder_form_values()
             )
-        form = self._workorder_clean(post, FIELD_MAX_LENGTH)
+        form = self._workorder_clean(post, REQUEST_FIELDS)
         form["requested_type_id"] = post.get("requested_type_id") or ""
-        errors = []
+        errors = request.env["emc.workorder"]._text_limit_errors(form)
         if not form.get("description"):
             errors.append(_("Describe your request."))
         work_type = request.env["emc.workorder.type"]
@@ -390,7 +367,7 @@ class EmcWorkorderPortal(CustomerPortal):
             order_sudo = self._workorder_check_access(order_id, access_token)
         except (AccessError, MissingError):
             return {"error": _("Invalid work order.")}
-        name = (name or "").strip()[: FIELD_MAX_LENGTH["contact_name"]]
+        name = (name or "").strip()
         if not name:
             return {"error": _("Enter the name of the signer.")}
         if not signature:
@@ -408,12 +385,13 @@ class EmcWorkorderPortal(CustomerPortal):
             "redirect_url": order_sudo.get_portal_url(query_string="&message=signed"),
         }
 
-    def _workorder_post(self, order_id, access_token, message, operation):
+    def _workorder_post(self, order_id, access_token, message, operation, kept):
         """A customer's POST on one order: check access, run ``operation``, go back to the page.
 
         ``operation(order_sudo)`` runs in a savepoint: when it refuses (a
         UserError, ValidationError included) nothing it wrote is kept and the
-        page shows the error; otherwise the page shows ``message``.
+        page is shown again with the error and ``kept``, the values the
+        customer sent, in their fields; otherwise the page shows ``message``.
         """
         try:
             order_sudo = self._workorder_check_access(order_id, access_token)
@@ -424,38 +402,46 @@ class EmcWorkorderPortal(CustomerPortal):
                 # sudo: access checked by _document_check_access just above.
                 operation(order_sudo)
         except UserError as e:
-            return self._workorder_redirect(order_sudo, error=e)
+            request.env.invalidate_all()
+            return self._workorder_page(order_sudo, access_token, error=str(e), kept=kept)
         return self._workorder_redirect(order_sudo, message=message)
 
     @http.route(["/my/workorders/<int:order_id>/reject"], **POST_ROUTE)
     def portal_workorder_reject(self, order_id, access_token=None, reason=None, **kw):
+        reason = (reason or "").strip()
         return self._workorder_post(
             order_id,
             access_token,
             "rejected",
-            lambda order_sudo: order_sudo.action_reject_scheme((reason or "").strip()[:2000]),
+            lambda order_sudo: order_sudo.action_reject_scheme(reason),
+            {"reason": reason},
         )
 
     @http.route(["/my/workorders/<int:order_id>/rate"], **POST_ROUTE)
     def portal_workorder_rate(self, order_id, access_token=None, stars=None, comment=None, **kw):
+        comment = (comment or "").strip()
+
         def rate(order_sudo):
             try:
                 count = int(stars)
             except (TypeError, ValueError):
                 raise UserError(_("Choose from 1 to 5 stars.")) from None
-            order_sudo.action_rate(count, (comment or "").strip()[:2000] or None)
+            order_sudo.action_rate(count, comment or None)
 
-        return self._workorder_post(order_id, access_token, "rated", rate)
+        return self._workorder_post(
+            order_id, access_token, "rated", rate, {"stars": stars, "comment": comment}
+        )
 
     @http.route(["/my/workorders/<int:order_id>/resubmit"], **POST_ROUTE)
     def portal_workorder_resubmit(self, order_id, access_token=None, **post):
-        vals = self._workorder_clean(
-            post, ("contact_name", "phone", "street", "city", "description")
-        )
+        vals = self._workorder_clean(post, REQUEST_FIELDS)
 
         def resubmit(order_sudo):
             if "description" in vals and not vals["description"]:
                 raise UserError(_("Describe your request."))
+            errors = order_sudo._text_limit_errors(vals)
+            if errors:
+                raise UserError("\n".join(errors))
             uploads = self._workorder_uploads()
             # Only the customer's own fields of the request are written, and
             # rolled back with the savepoint if the order is not returned
@@ -464,4 +450,4 @@ class EmcWorkorderPortal(CustomerPortal):
             self._workorder_attach(order_sudo, uploads)
             order_sudo.action_resubmit()
 
-        return self._workorder_post(order_id, access_token, "resubmitted", resubmit)
+        return self._workorder_post(order_id, access_token, "resubmitted", resubmit, vals)

@@ -1,3 +1,4 @@
+import base64
 import hashlib
 from collections import defaultdict
 
@@ -30,6 +31,24 @@ def hours_between(start, end):
     return (end - start).total_seconds() / SECONDS_PER_HOUR
 
 
+# Longest text the customer or the desk may enter, per field (and the rating
+# comment, kept by rating.rating). Longer text is refused with a message
+# naming the field, never cut: the portal, the back office and the REST API
+# check the same limits.
+TEXT_LIMITS = {
+    "contact_name": 100,
+    "phone": 30,
+    "email": 120,
+    "street": 250,
+    "city": 100,
+    "description": 5000,
+    "signed_by": 100,
+    "rejection_reason": 2000,
+    "acceptance_note": 2000,
+    "rating_comment": 2000,
+}
+
+
 class EmcWorkorder(models.Model):
     """A request to the service desk, through its stages.
 
@@ -52,11 +71,18 @@ class EmcWorkorder(models.Model):
         "rating.mixin",
         "mail.activity.mixin",
         "emc.stage.mixin",
+        "emc.upload.mixin",
     ]
     _order = "priority desc, id desc"
     _rec_names_search = ["name", "contact_name", "phone"]
     _stage_record_label = _lt("Work order")
     _stage_hidden_groups = ("cancelled",)
+    # Files are checked by their content wherever they enter (see emc.upload.mixin).
+    _emc_upload_fields = {
+        "attachment_ids": (("image", "video"), None),
+        "scheme_file": (("document",), "scheme_filename"),
+        "contract_file": (("document",), "contract_filename"),
+    }
 
     name = fields.Char(string="Number", readonly=True, copy=False, default="/", index=True)
     active = fields.Boolean(default=True)
@@ -120,9 +146,9 @@ class EmcWorkorder(models.Model):
     scheme_revision = fields.Integer(readonly=True, copy=False, default=0)
     date_scheme_pushed = fields.Datetime(readonly=True, copy=False)
     signature = fields.Image(max_width=1024, max_height=1024, copy=False, readonly=True)
-    signed_by = fields.Char(readonly=True, copy=False)
+    signed_by = fields.Char(string="Signer", readonly=True, copy=False)
     date_signed = fields.Datetime(readonly=True, copy=False)
-    rejection_reason = fields.Text(readonly=True, copy=False)
+    rejection_reason = fields.Text(string="Reason for rejection", readonly=True, copy=False)
 
     # Survey, contract, implementation, acceptance
     surveyor_id = fields.Many2one("res.users", string="Surveyor", tracking=True, index=True)
@@ -169,6 +195,41 @@ class EmcWorkorder(models.Model):
     # ------------------------------------------------------------------
     # ORM
     # ------------------------------------------------------------------
+    @api.model
+    def _text_limit_errors(self, values):
+        """The reader's-language errors of the ``values`` longer than TEXT_LIMITS allows."""
+        errors = []
+        for name, value in values.items():
+            limit = TEXT_LIMITS.get(name)
+            if limit is None or not isinstance(value, str) or len(value) <= limit:
+                continue
+            field = self._fields.get(name)
+            label = field._description_string(self.env) if field else _("Comment")
+            errors.append(
+                _(
+                    "“%(field)s” can hold at most %(limit)s characters; %(count)s were entered. "
+                    "Shorten it and send it again.",
+                    field=label,
+                    limit=limit,
+                    count=len(value),
+                )
+            )
+        return errors
+
+    @api.model
+    def _check_text_limits(self, values):
+        """Refuse ``values`` (field name → text) longer than TEXT_LIMITS allows."""
+        errors = self._text_limit_errors(values)
+        if errors:
+            raise ValidationError("\n".join(errors))
+
+    @api.constrains(*[name for name in TEXT_LIMITS if name != "rating_comment"])
+    def _check_text_lengths(self):
+        for order in self:
+            order._check_text_limits(
+                {name: order[name] for name in TEXT_LIMITS if name in order._fields}
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -425,6 +486,7 @@ class EmcWorkorder(models.Model):
         self._check_stage(["confirm"], _("Confirm scheme"))
         if not signature or not signed_by:
             raise UserError(_("A signature and the signer's name are required."))
+        self._check_text_limits({"signed_by": signed_by})
         now = fields.Datetime.now()
         digest = hashlib.sha256(
             signature if isinstance(signature, bytes) else signature.encode()
@@ -453,6 +515,7 @@ class EmcWorkorder(models.Model):
         self._check_stage(["confirm"], _("Reject scheme"))
         if not (reason or "").strip():
             raise UserError(_("Tell us why the scheme is rejected."))
+        self._check_text_limits({"rejection_reason": reason})
         self._append_events(
             [o._event_values("rejected", old="confirm", new="scheme", note=reason) for o in self]
         )
@@ -501,8 +564,8 @@ class EmcWorkorder(models.Model):
                     )
                 )
             name = stored_name or f"{order.name}-contract.pdf"
-            if not name.lower().endswith((".pdf", ".doc", ".docx")):
-                raise UserError(_("The contract must be a Word or PDF file."))
+            # Checked before it reaches the archive, by what the file is.
+            self._emc_check_upload(name, base64.b64decode(content), ("document",))
             dms_file, digest = order._archive_file(name, content)
             events.append(
                 order._event_values(
@@ -588,6 +651,7 @@ class EmcWorkorder(models.Model):
         self._check_stage(["closed"], _("Rate"))
         if not 1 <= int(stars) <= 5:
             raise ValidationError(_("A rating is between 1 and 5 stars."))
+        self._check_text_limits({"rating_comment": comment or ""})
         for order in self:
             token = order.sudo()._rating_get_access_token()
             order.sudo().rating_apply(int(stars), token=token, feedback=comment or "")

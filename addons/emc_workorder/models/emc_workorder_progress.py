@@ -5,6 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 class EmcWorkorderProgress(models.Model):
     _name = "emc.workorder.progress"
     _description = "Progress or exception report of a work order"
+    _inherit = ["emc.upload.mixin"]
+    _emc_upload_fields = {"attachment_ids": (("image", "video"), None)}
     _order = "id desc"
 
     workorder_id = fields.Many2one("emc.workorder", required=True, ondelete="cascade", index=True)

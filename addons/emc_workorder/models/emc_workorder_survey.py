@@ -5,7 +5,8 @@ from odoo.exceptions import ValidationError
 class EmcWorkorderSurvey(models.Model):
     _name = "emc.workorder.survey"
     _description = "Site survey of a work order"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "emc.upload.mixin"]
+    _emc_upload_fields = {"attachment_ids": (("image", "video", "audio"), None)}
     _order = "id desc"
 
     workorder_id = fields.Many2one("emc.workorder", required=True, ondelete="cascade", index=True)

@@ -12,3 +12,4 @@ from . import test_tour_portal
 from . import test_batch
 from . import test_notice
 from . import test_report
+from . import test_uploads

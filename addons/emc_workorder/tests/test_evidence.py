@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import INTAKE_EVENTS, WorkorderCase
+from .common import INTAKE_EVENTS, PDF_MIN, WorkorderCase
 
 
 @tagged("post_install", "-at_install")
@@ -14,7 +14,7 @@ class TestEvidence(WorkorderCase):
     def _make_history(self):
         order = self._order()
         order.action_submit()
-        order.action_upload_scheme("JVBERi0xLjQK", "s.pdf")
+        order.action_upload_scheme(PDF_MIN, "s.pdf")
         order.action_push_scheme()
         return order
 

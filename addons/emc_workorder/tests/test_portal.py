@@ -7,6 +7,8 @@ from odoo import http
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+SCHEME_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 
 def _png(width=40, height=20):
     buf = io.BytesIO()
@@ -137,9 +139,7 @@ class TestWorkorderPortal(HttpCase):
         order = self._order(partner)
         order.action_submit()
         self.assertEqual(order.state, "scheme")
-        order.action_upload_scheme(
-            file_content=base64.b64encode(b"%PDF-1.4 test"), filename="s.pdf"
-        )
+        order.action_upload_scheme(file_content=base64.b64encode(SCHEME_PDF), filename="s.pdf")
         order.action_push_scheme()
         self.assertEqual(order.state, "confirm")
         return order
@@ -285,7 +285,7 @@ class TestWorkorderPortal(HttpCase):
         self.assertIn("portal.signature_form", res.text)
         res = self.url_open(f"/my/workorders/{order.id}/scheme")
         self.assertEqual(res.status_code, 200)
-        self.assertEqual(res.content, b"%PDF-1.4 test")
+        self.assertEqual(res.content, SCHEME_PDF)
 
         result = self.make_jsonrpc_request(url, {"name": "张三", "signature": ""})
         self.assertEqual(result, {"error": "The signature is missing."})
@@ -399,3 +399,100 @@ class TestWorkorderPortal(HttpCase):
         self.assertIn("o_emc_wo_timeline", res.text)
         for label in ("Created", "Submitted", "Pre-check passed"):
             self.assertIn(label, res.text)
+
+    # ------------------------------------------------------------------
+    # Input is checked, never silently changed
+    # ------------------------------------------------------------------
+    def test_disguised_upload_is_refused_and_the_form_kept(self):
+        self._login(self.user_a)
+        count = self.env["emc.workorder"].search_count([])
+        page = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+        res = self._post_request(
+            "/my/workorders/new",
+            files={"photos": ("site.jpg", page, "image/jpeg")},
+            requested_type_id=str(self.wo_type.id),
+            description="配电房照片见附件，申请新装变压器接电。",
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(
+            "“site.jpg” was refused: its content is a web page (HTML), not one of the "
+            "photos or videos accepted here.",
+            res.text,
+        )
+        self.assertIn("配电房照片见附件，申请新装变压器接电。", res.text)
+        self.assertIn('value="李四"', res.text)
+        self.assertEqual(self.env["emc.workorder"].search_count([]), count)
+
+    def test_overlong_description_is_refused_and_kept_whole(self):
+        self._login(self.user_a)
+        count = self.env["emc.workorder"].search_count([])
+        text = "接" * 4990 + "电容量核算请尽快安排现场"
+        self.assertEqual(len(text), 5002)
+        res = self._post_request("/my/workorders/new", description=text)
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(
+            "“Description” can hold at most 5000 characters; 5002 were entered.", res.text
+        )
+        self.assertIn(text, res.text, "everything the customer typed is shown again")
+        self.assertEqual(self.env["emc.workorder"].search_count([]), count)
+
+    def test_resubmission_too_long_keeps_what_was_typed(self):
+        order = self._order(self.customer_a, phone="12345")
+        order.action_submit()
+        self.assertEqual(order.state, "returned")
+        self._login(self.user_a)
+        street = "巴州区" + "很长的地址" * 60
+        res = self._post_request(
+            f"/my/workorders/{order.id}/resubmit", street=street, contact_name="王五"
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("“Address” can hold at most 250 characters", res.text)
+        self.assertIn(f'value="{street}"', res.text)
+        self.assertIn('value="王五"', res.text)
+        self.env.invalidate_all()
+        self.assertEqual((order.state, order.contact_name), ("returned", "张三"))
+
+    def test_rejection_reason_too_long_keeps_the_text(self):
+        order = self._order_to_confirm(self.customer_a)
+        self._login(self.user_a)
+        reason = "容量核算有误，" * 300
+        res = self.url_open(
+            f"/my/workorders/{order.id}/reject",
+            data={"csrf_token": http.Request.csrf_token(self), "reason": reason},
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("“Reason for rejection” can hold at most 2000 characters", res.text)
+        self.assertIn("o_emc_wo_reject_kept", res.text)
+        self.assertIn(reason.strip(), res.text)
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "confirm")
+        self.assertFalse(self._events(order, "rejected"))
+
+    def test_rating_comment_too_long_keeps_stars_and_text(self):
+        order = self._order(self.customer_a)
+        order.sudo().write({"state": "closed"})
+        self._login(self.user_a)
+        comment = "服务很好。" * 500
+        res = self.url_open(
+            f"/my/workorders/{order.id}/rate",
+            data={"csrf_token": http.Request.csrf_token(self), "stars": "4", "comment": comment},
+        )
+        self.assertIn("“Comment” can hold at most 2000 characters; 2500 were entered.", res.text)
+        self.assertIn(comment, res.text)
+        self.assertIn('id="wo_star_4" value="4" checked="checked"', res.text)
+        self.assertFalse(self._events(order, "rated"))
+
+    def test_signer_name_too_long(self):
+        order = self._order_to_confirm(self.customer_a)
+        self._login(self.user_a)
+        result = self.make_jsonrpc_request(
+            f"/my/workorders/{order.id}/confirm",
+            {"name": "王" * 101, "signature": base64.b64encode(_png()).decode()},
+        )
+        self.assertEqual(
+            result["error"],
+            "“Signer” can hold at most 100 characters; 101 were entered. "
+            "Shorten it and send it again.",
+        )
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "confirm")

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import WorkorderCase
+from .common import PDF_MIN, WorkorderCase
 
 
 @tagged("post_install", "-at_install")
@@ -55,7 +55,7 @@ class TestSla(WorkorderCase):
             order = self._order()
             order.action_submit()
         with freeze_time("2026-01-12 10:00:00"):
-            order.action_upload_scheme("JVBERi0xLjQK", "s.pdf")
+            order.action_upload_scheme(PDF_MIN, "s.pdf")
             order.action_push_scheme()
         # The customer's confirmation is not measured.
         self.assertEqual(order.state, "confirm")

@@ -1,3 +1,4 @@
+import base64
 import re
 from datetime import datetime
 from urllib.parse import unquote_plus
@@ -240,8 +241,20 @@ class TestWorkflow(WorkorderCase):
         self.env["emc.workorder.survey"].create(
             {"workorder_id": order.id, "latitude": 31.86, "longitude": 106.75, "findings": "ok"}
         ).action_submit()
-        with self.assertRaisesRegex(UserError, "^The contract must be a Word or PDF file.$"):
+        # A PDF named like a program is refused by its name...
+        with self.assertRaisesRegex(
+            UserError, "^“合同.exe” is a PDF document, but its name ends in “.exe”"
+        ):
             order.action_archive_contract(PDF_MIN, "合同.exe")
+        # ...and a photo named like a contract by what it is.
+        with self.assertRaisesRegex(
+            UserError,
+            "^“合同.pdf” was refused: its content is plain text, not one of the "
+            "documents \\(PDF or Word\\) accepted here.$",
+        ):
+            order.action_archive_contract(base64.b64encode("这是合同".encode()), "合同.pdf")
+        with self.assertRaisesRegex(UserError, "^“合同.pdf” is a PNG image: only documents"):
+            order.action_archive_contract(PNG_1PX, "合同.pdf")
         self.assertEqual(order.state, "contract")
         with self.assertRaisesRegex(
             UserError, f"^Work order {order.name}: upload the signed contract \\(Word or PDF\\).$"
