@@ -41,3 +41,12 @@ class EmcWorkorder(models.Model):
             }
             for event in events
         ]
+
+    def action_download_evidence_package(self):
+        """Button: the order's evidence package (see emc.evidence.chain._write_order_package)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/my/workorders/{self.id}/evidence",
+            "target": "self",
+        }

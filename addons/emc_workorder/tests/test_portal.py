@@ -1,5 +1,7 @@
 import base64
 import io
+import json
+import zipfile
 
 from PIL import Image
 
@@ -496,3 +498,23 @@ class TestWorkorderPortal(HttpCase):
         )
         self.env.invalidate_all()
         self.assertEqual(order.state, "confirm")
+
+    def test_evidence_package_for_the_customer_only(self):
+        own = self._order(self.customer_a)
+        own.action_submit()
+        other = self._order(self.customer_b)
+        self._login(self.user_a)
+        res = self.url_open(f"/my/workorders/{own.id}")
+        self.assertIn(f"/my/workorders/{own.id}/evidence", res.text)
+        res = self.url_open(f"/my/workorders/{own.id}/evidence")
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.headers["Content-Type"], "application/zip")
+        with zipfile.ZipFile(io.BytesIO(res.content)) as archive:
+            manifest = json.loads(archive.read("package.json"))
+            events = [json.loads(line) for line in archive.read("events.jsonl").splitlines()]
+        self.assertEqual(manifest["kind"], "order")
+        self.assertEqual(manifest["scope"]["workorder"], own.name)
+        self.assertEqual({e["id"] for e in events}, set(own.event_ids.ids))
+        res = self.url_open(f"/my/workorders/{other.id}/evidence", allow_redirects=False)
+        self.assertIn(res.status_code, (302, 303))
+        self.assertNotIn("application/zip", res.headers.get("Content-Type", ""))

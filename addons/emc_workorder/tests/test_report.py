@@ -71,3 +71,24 @@ class TestWorkorderReport(HttpCase):
         self.assertIn(f"Work order {self.order.name}", text)
         self.assertIn("Scan to follow this order", text)
         self.assertIn("配电房变压器温度过高", text)
+
+    @unittest.skipUnless(shutil.which("wkhtmltopdf"), "needs wkhtmltopdf, poppler")
+    def test_history_in_the_readers_language(self):
+        """The PDF's history names events and stages, never their codes."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.order.partner_id.lang = "zh_CN"
+        self.order.action_cancel("客户撤回申请")
+        pdf, _kind = self.report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            self.report.report_name, self.order.ids
+        )
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
+            tmp.write(pdf)
+            tmp.flush()
+            text = subprocess.run(
+                ["pdftotext", "-layout", tmp.name, "-"], capture_output=True, text=True, check=True
+            ).stdout
+        text = unicodedata.normalize("NFKC", text)
+        for label in ("已创建", "需求录入", "已撤销"):
+            self.assertIn(label, text)
+        for code in ("intake", "cancelled", "created"):
+            self.assertNotIn(code, text)
