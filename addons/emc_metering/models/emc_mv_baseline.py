@@ -160,7 +160,7 @@ class EmcMvBaseline(models.Model):
     bp_step = fields.Float(string="Balance point step (°C)", default=1.0)
 
     state = fields.Selection(
-        STATES, default="draft", required=True, tracking=True, copy=False, index=True
+        STATES, default="draft", required=True, readonly=True, tracking=True, copy=False, index=True
     )
     fit_status = fields.Selection(FIT_STATUSES, readonly=True, copy=False, tracking=True)
     fit_result = fields.Json(readonly=True, copy=False)
@@ -389,12 +389,18 @@ class EmcMvBaseline(models.Model):
         values = np.full(len(starts), np.nan)
         if not starts:
             return values
-        records = self.production_ids.filtered(lambda p: starts[0] <= p.date < ends[-1])
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            inside = records.filtered(lambda p, s=start, e=end: s <= p.date < e)
-            if inside:
-                values[i] = sum(inside.mapped("quantity"))
-        return values
+        rows = self.env["emc.mv.production"].search_read(
+            [("baseline_id", "=", self.id), ("date", ">=", starts[0]), ("date", "<", ends[-1])],
+            ["date", "quantity"],
+            order="date",
+        )
+        if not rows:
+            return values
+        days = np.array([row["date"] for row in rows], dtype="datetime64[D]")
+        cumulative = np.concatenate(([0.0], np.cumsum([row["quantity"] for row in rows])))
+        first = np.searchsorted(days, np.array(starts, dtype="datetime64[D]"))
+        last = np.searchsorted(days, np.array(ends, dtype="datetime64[D]"))
+        return np.where(last > first, cumulative[last] - cumulative[first], np.nan)
 
     def _usage_data(self, date_from, date_to):
         """:class:`mv.UsageData` of the boundary over ``[date_from, date_to)``.

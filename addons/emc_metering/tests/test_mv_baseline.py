@@ -6,7 +6,7 @@ import numpy as np
 from statsmodels.regression.linear_model import OLS, WLS
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .. import mv
 from .mv_common import BASELINE_END, BASELINE_START, MVCase
@@ -280,6 +280,46 @@ class TestBaselineFit(MVCase):
             self.baseline(granularity="monthly", date_baseline_start=date(2023, 1, 2))
         with self.assertRaisesRegex(ValidationError, "more than 200 points"):
             self.baseline(bp_step=0.1, bp_heating_min=-10.0, bp_heating_max=30.0)
+
+    def test_production_by_period(self):
+        baseline = self.baseline(use_production=True, production_unit="t")
+        self.env["emc.mv.production"].create(
+            [
+                {"baseline_id": baseline.id, "date": date(2024, 1, 1), "quantity": 10.0},
+                {"baseline_id": baseline.id, "date": date(2024, 1, 31), "quantity": 2.5},
+                {"baseline_id": baseline.id, "date": date(2024, 3, 1), "quantity": 7.0},
+            ]
+        )
+        starts = [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)]
+        ends = [date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)]
+        np.testing.assert_array_equal(
+            baseline._production_by_period(starts, ends), [12.5, np.nan, 7.0]
+        )
+        usage = baseline._usage_data(date(2024, 1, 1), date(2024, 1, 4))
+        np.testing.assert_array_equal(usage.production, [10.0, np.nan, np.nan])
+
+    def test_form_option_c_takes_the_main_meters(self):
+        self.env["emc.meter"].create(
+            {
+                "name": "空调支路",
+                "code": "M-0004",
+                "site_id": self.site.id,
+                "device_model_id": self.dtsu666.id,
+                "mv_role": "sub",
+            }
+        )
+        form = Form(self.env["emc.mv.baseline"])
+        form.name = "表单基准"
+        form.site_id = self.site
+        form.station_id = self.station
+        form.date_baseline_start = BASELINE_START
+        form.date_baseline_end = BASELINE_END
+        self.assertEqual(form.option, "C")
+        self.assertEqual(form.meter_ids[:], self.meter)
+        baseline = form.save()
+        self.assertEqual(baseline.meter_ids, self.meter)
+        self.assertEqual(baseline.company_id, self.site.company_id)
+        self.assertEqual(baseline.partner_id, self.client)
 
 
 @tagged("post_install", "-at_install")
