@@ -458,7 +458,8 @@ class EmcMvBaseline(models.Model):
     def _model(self):
         """The fitted :class:`mv.BaselineModel` (UserError when there is none)."""
         self.ensure_one()
-        if not self.model_data or self.fit_status != mv.FIT:
+        # a draft's model is absent, or stale since its data or options changed
+        if self.state == "draft" or not self.model_data:
             raise UserError(
                 _(
                     "Baseline %(baseline)s has no accepted model yet: fit it first.",

@@ -196,7 +196,8 @@ class EmcMvBaseline(models.Model):
     def _band_breaches(self, date_from, date_to, confidence=0.95):
         """Periods of ``[date_from, date_to]`` whose consumption is outside the prediction band.
 
-        For every baseline of ``self`` with an accepted model: the days
+        For every fitted or approved baseline of ``self`` (a draft's model is
+        absent or stale): the days
         (daily baselines) or the calendar months lying wholly in the range
         (monthly baselines) whose measured kWh is outside ``Ê ± t · sqrt(Var(Ê))``
         (:func:`mv.prediction_band`, two-sided ``confidence``). Periods with
@@ -210,7 +211,7 @@ class EmcMvBaseline(models.Model):
         breaches = []
         end = date_to + timedelta(days=1)
         for baseline in self:
-            if baseline.fit_status != mv.FIT or not baseline.model_data:
+            if baseline.state == "draft" or not baseline.model_data:
                 continue
             start, stop = date_from, end
             if baseline.granularity == "monthly":

@@ -111,10 +111,17 @@ class TestForecast(MVCase):
         self.assertEqual(len(self.fitted.forecast_line_ids), 12)
 
     def test_no_history_refused(self):
-        baseline = self.baseline(name="换站基准")
+        # fitted on a station whose history is then withdrawn
+        own = self.env["emc.weather.station"].create({"name": "新站", "code": "NEW1"})
+        temperatures = self.env["emc.weather.temperature"].create(
+            [
+                {"station_id": own.id, "date": day, "temperature": float(t)}
+                for day, t in zip(self.days, self.temps, strict=True)
+            ]
+        )
+        baseline = self.baseline(name="新站基准", station_id=own.id)
         baseline.action_fit()
-        empty = self.env["emc.weather.station"].create({"name": "新站", "code": "NEW1"})
-        baseline.station_id = empty
+        temperatures.unlink()
         with self.assertRaises(UserError) as refused:
             baseline._compute_forecast(FORECAST_START)
         self.assertEqual(
@@ -127,7 +134,7 @@ class TestForecast(MVCase):
         self.env["emc.weather.temperature"].create(
             [
                 {
-                    "station_id": empty.id,
+                    "station_id": own.id,
                     "date": date(2025, 1, 1) + timedelta(days=i),
                     "temperature": 8.0,
                 }
@@ -231,5 +238,15 @@ class TestBandBreaches(MVCase):
     def test_unfit_or_missing_data_judged_never(self):
         draft = self.baseline(name="未拟合")
         self.assertEqual(draft._band_breaches(date(2025, 1, 1), date(2025, 1, 31)), [])
+        # a fitted baseline whose period changed is a draft again: its model is stale
+        stale = self.baseline(name="改期")
+        stale.action_fit()
+        self.assertEqual(
+            len(stale._band_breaches(date(2025, 1, 1), date(2025, 1, 31))),
+            len(self.daily._band_breaches(date(2025, 1, 1), date(2025, 1, 31))),
+        )
+        stale.date_baseline_start = date(2023, 2, 1)
+        self.assertEqual(stale.state, "draft")
+        self.assertEqual(stale._band_breaches(date(2025, 1, 1), date(2025, 1, 31)), [])
         # after the readings end nothing is judged
         self.assertEqual(self.daily._band_breaches(date(2025, 7, 1), date(2025, 7, 31)), [])
