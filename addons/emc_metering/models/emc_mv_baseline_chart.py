@@ -2,14 +2,45 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, models
+from odoo import _, api, fields, models
 
 from .. import mv
 from ..mv.chart import ChartLabels, baseline_chart_svg
 
 
+def forecast_chart(months, savings, target, env):
+    """The forecast savings (bars) against the savings target (line), as SVG markup."""
+    labels = ChartLabels(
+        title=env._("Forecast savings and the savings target, next 12 months"),
+        unit=env._("kWh per month"),
+        actual=env._("Forecast savings"),
+        baseline=env._("Savings target"),
+    )
+    return Markup(baseline_chart_svg(months, savings, target, labels, width=720, height=260))
+
+
 class EmcMvBaseline(models.Model):
     _inherit = "emc.mv.baseline"
+
+    forecast_chart = fields.Html(
+        compute="_compute_forecast_chart", sanitize=False, string="Forecast chart"
+    )
+
+    @api.depends("forecast_line_ids.savings_kwh", "forecast_line_ids.target_kwh")
+    @api.depends_context("lang")
+    def _compute_forecast_chart(self):
+        for baseline in self:
+            lines = baseline.forecast_line_ids.sorted("date_start")
+            baseline.forecast_chart = (
+                forecast_chart(
+                    lines.mapped("name"),
+                    lines.mapped("savings_kwh"),
+                    lines.mapped("target_kwh"),
+                    self.env,
+                )
+                if lines
+                else False
+            )
 
     def _chart_series(self):
         """``(months, actual, baseline, reporting start index)`` of the baseline-vs-actual chart.

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .emc_mv_baseline_chart import forecast_chart
+
 
 class EmcProject(models.Model):
     """A project's measured and forecast savings, from its approved baselines, beside its target.
@@ -40,6 +42,31 @@ class EmcProject(models.Model):
         compute="_compute_mv_monitoring",
         digits=(16, 0),
     )
+
+    mv_forecast_chart = fields.Html(
+        compute="_compute_mv_forecast_chart", sanitize=False, string="Forecast chart"
+    )
+
+    @api.depends("mv_forecast_line_ids.savings_kwh", "mv_forecast_line_ids.target_kwh")
+    @api.depends_context("lang")
+    def _compute_mv_forecast_chart(self):
+        for project in self:
+            months = {}
+            for line in project.mv_forecast_line_ids:
+                savings, target = months.get(line.name, (0.0, 0.0))
+                # every baseline carries the project's target: counted once a month
+                months[line.name] = (savings + line.savings_kwh, max(target, line.target_kwh))
+            names = sorted(months)
+            project.mv_forecast_chart = (
+                forecast_chart(
+                    names,
+                    [months[name][0] for name in names],
+                    [months[name][1] for name in names],
+                    self.env,
+                )
+                if names
+                else False
+            )
 
     @api.depends("mv_baseline_ids")
     def _compute_mv_baseline_count(self):

@@ -14,7 +14,9 @@ w / n`` with ``w`` the plot width; a value ``v`` is drawn at ``y(v) = top +
 h · (1 - v / y_max)`` with ``h`` the plot height and ``y_max`` the last tick
 of :func:`nice_ticks` (the axis starts at 0: consumption is not negative).
 A missing value (None or NaN) draws no bar and breaks the line. Texts are
-passed in by the caller, already translated, and are XML-escaped here.
+passed in by the caller, already translated, and are XML-escaped here. The
+same drawing serves any bars-against-a-line pair, such as the forecast
+savings against the savings target.
 """
 
 from __future__ import annotations

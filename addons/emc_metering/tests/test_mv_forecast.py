@@ -97,6 +97,11 @@ class TestForecast(MVCase):
             delta=0.5,
         )
         self.assertEqual(self.project.mv_forecast_line_ids, baseline.forecast_line_ids)
+        # the forecast savings as bars against the target's line, on the baseline and the project
+        for chart in (str(baseline.forecast_chart), str(self.project.mv_forecast_chart)):
+            self.assertEqual(chart.count('class="actual"'), 12)
+            self.assertEqual(chart.count('class="baseline"'), 1)
+            self.assertIn("Savings target", chart)
         action = self.project.action_view_mv_forecast()
         self.assertEqual(
             self.env["emc.mv.forecast.line"].search(action["domain"]), baseline.forecast_line_ids

@@ -56,11 +56,14 @@ class TestMVReport(MVCase):
         self.assertIn("巴中市测试食品有限公司", html)
         self.assertIn("一月新增冷库，按铭牌功率估算", html)
         # the chart, inline: 30 months of bars, the baseline line, the reporting rule
-        svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+        charts = re.findall(r"<svg.*?</svg>", html, re.S)
+        self.assertEqual(len(charts), 2)  # baseline vs actual, then the forecast
+        svg = charts[0]
         self.assertEqual(svg.count('class="actual"'), 30)
         self.assertEqual(svg.count('class="baseline"'), 1)
         self.assertEqual(svg.count('class="reporting"'), 1)
         self.assertIn(f"{self.approved.cv_rmse:.2f}", html)
+        self.assertEqual(charts[1].count('class="actual"'), 12)
 
     @unittest.skipUnless(
         shutil.which("wkhtmltopdf") and shutil.which("pdftotext") and shutil.which("pdftoppm"),
