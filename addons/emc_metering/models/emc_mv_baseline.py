@@ -664,5 +664,13 @@ class EmcMvBaseline(models.Model):
         super().write({"state": "draft", "approved_by_id": False, "date_approved": False})
         return True
 
+    def action_view_production(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "emc_metering.emc_mv_production_action"
+        )
+        action["domain"] = [("baseline_id", "in", self.ids)]
+        action["context"] = {"default_baseline_id": self[:1].id}
+        return action
+
     def action_print(self):
         return self.env.ref("emc_metering.action_report_emc_mv_baseline").report_action(self)

@@ -297,6 +297,12 @@ class TestBaselineFit(MVCase):
         )
         usage = baseline._usage_data(date(2024, 1, 1), date(2024, 1, 4))
         np.testing.assert_array_equal(usage.production, [10.0, np.nan, np.nan])
+        action = baseline.action_view_production()
+        self.assertEqual(action["context"], {"default_baseline_id": baseline.id})
+        self.assertEqual(
+            self.env["emc.mv.production"].search(action["domain"]).mapped("quantity"),
+            [10.0, 2.5, 7.0],
+        )
 
     def test_form_option_c_takes_the_main_meters(self):
         self.env["emc.meter"].create(

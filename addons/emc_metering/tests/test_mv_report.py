@@ -96,7 +96,7 @@ class TestMVReport(MVCase):
             "一号厂区空调与照明节能改造",
             "一月新增冷库",
             "2025-01",
-            "2026-" if self.approved.date_forecast_start.year >= 2026 else "2025-",
+            f"{self.approved.date_forecast_start:%Y-%m}",  # the forecast's first month
             f"{self.approved.cv_rmse:.2f}",
         ):
             self.assertIn(expected, text)
