@@ -12,3 +12,17 @@ from . import emc_meter_reading_rollup
 from . import emc_meter_rollup
 from . import emc_site
 from . import emc_project
+from . import emc_meter_mv
+from . import emc_weather_station
+from . import emc_weather_temperature
+from . import emc_mv_baseline
+from . import emc_mv_baseline_savings
+from . import emc_mv_baseline_forecast
+from . import emc_mv_baseline_chart
+from . import emc_mv_production
+from . import emc_mv_coefficient
+from . import emc_mv_candidate
+from . import emc_mv_adjustment
+from . import emc_mv_savings_line
+from . import emc_mv_forecast_line
+from . import emc_project_mv

@@ -1,0 +1,1 @@
+from . import emc_weather_temperature_import
