@@ -119,7 +119,7 @@ class EmcMvBaseline(models.Model):
     # ------------------------------------------------------------------
     # Checks
     # ------------------------------------------------------------------
-    def _reporting_refusals(self, usage, temperature, start, end):
+    def _reporting_refusals(self, usage, temperature, start, end, min_days=MIN_REPORTING_DAYS):
         """The translated reasons why the reporting data cannot support savings (empty if none)."""
         self.ensure_one()
         check = mv.check_sufficiency(
@@ -152,7 +152,7 @@ class EmcMvBaseline(models.Model):
                     max_percent=100.0 * MAX_MISSING_FRACTION,
                 )
             )
-        if check.usable_days < MIN_REPORTING_DAYS:
+        if check.usable_days < min_days:
             refusals.append(
                 _(
                     "The reporting period %(start)s to %(end)s has usable consumption and "
@@ -160,7 +160,7 @@ class EmcMvBaseline(models.Model):
                     start=start,
                     end=last,
                     days=check.usable_days,
-                    min_days=MIN_REPORTING_DAYS,
+                    min_days=min_days,
                 )
             )
         return refusals
@@ -204,15 +204,20 @@ class EmcMvBaseline(models.Model):
             baseline._compute_savings()
         return True
 
-    def _compute_savings(self):
+    def _savings_report(self, start, end, min_days=MIN_REPORTING_DAYS):
+        """The :class:`mv.SavingsReport` of ``[start, end)`` (``end`` excluded), written nowhere.
+
+        Refused with a UserError listing the reasons when the data of the
+        period cannot support savings; ``min_days`` is the fewest usable days
+        (a settlement of a partial first month asks for fewer). Only approved
+        non-routine adjustments dated in the period count.
+        """
         self.ensure_one()
-        start = self.date_reporting_start
-        end = self.date_reporting_end + timedelta(days=1)
         model = self._model()
         try:
             usage = self._usage_data(start, end)
             temperature = self.station_id._daily_temperature(start, end)
-            refusals = self._reporting_refusals(usage, temperature, start, end)
+            refusals = self._reporting_refusals(usage, temperature, start, end, min_days)
             if refusals:
                 raise UserError(
                     _(
@@ -224,7 +229,7 @@ class EmcMvBaseline(models.Model):
             adjustments = self.adjustment_ids.filtered(
                 lambda a: a.state == "approved" and start <= a.date < end
             )
-            report = mv.compute_savings(
+            return mv.compute_savings(
                 model,
                 usage,
                 temperature,
@@ -238,6 +243,13 @@ class EmcMvBaseline(models.Model):
             )
         except mv.MVError as error:
             raise self._mv_error(error) from error
+
+    def _compute_savings(self):
+        self.ensure_one()
+        start = self.date_reporting_start
+        end = self.date_reporting_end + timedelta(days=1)
+        model = self._model()
+        report = self._savings_report(start, end)
         factors = self._conversion_factors()
         lines = [fields.Command.clear()]
         for period in report.periods:
