@@ -18,7 +18,7 @@ submitted (its reviewers did not see it so).
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.emc_project.models.emc_stage_mixin import stage_field
@@ -38,6 +38,14 @@ REQUEST_STAGES = [
 ]
 # What the approval was given for: only a draft changes it.
 LOCKED_FIELDS = {"project_id", "category", "amount"}
+BUDGET_FIELDS = [
+    "budget_planned",
+    "budget_actual",
+    "budget_committed",
+    "budget_available",
+    "over_budget",
+    "budget_message",
+]
 PAYMENT_MODES = [("bill", "Vendor bill"), ("payment", "Direct payment")]
 
 
@@ -197,6 +205,7 @@ class EmcFundRequest(models.Model):
     def action_submit(self):
         """Draft → to approve: opens the approval tiers."""
         self._check_stage(["draft"], self.env._("Submit for approval"))
+        self.invalidate_recordset(BUDGET_FIELDS)
         for request in self:
             if not request.project_id.analytic_account_id:
                 # The account belongs to the project and is created as at its approval;
@@ -210,8 +219,14 @@ class EmcFundRequest(models.Model):
 
     def _validate_tier(self, tiers=False):
         res = super()._validate_tier(tiers)
-        if self.state == "to_approve" and self.validation_status == "validated":
-            self.action_approve()
+        # need_validation has no dependencies: its cached value predates the reviews.
+        self.invalidate_recordset(["need_validation"])
+        if (
+            self.state == "to_approve"
+            and self.validation_status == "validated"
+            and not self.env.context.get("emc_fund_request_approving")
+        ):
+            self.with_context(emc_fund_request_approving=True).action_approve()
         return res
 
     def _rejected_tier(self, tiers=False):
@@ -223,6 +238,8 @@ class EmcFundRequest(models.Model):
     def action_approve(self):
         """To approve → approved: only once every tier is validated, and not newly over budget."""
         self._check_stage(["to_approve"], self.env._("Approve"))
+        # The budget figures move with other requests and accounting: read them now.
+        self.invalidate_recordset(BUDGET_FIELDS)
         for request in self:
             if request.review_ids and request.validation_status != "validated":
                 raise UserError(
@@ -296,8 +313,15 @@ class EmcFundRequest(models.Model):
             ],
         }
 
+    def _check_finance(self):
+        if not self.env.user.has_group("emc_project.group_emc_finance"):
+            raise AccessError(
+                self.env._("Only finance turns an approved fund request into a bill or a payment.")
+            )
+
     def action_create_bill(self):
         """Approved → billed: a draft vendor bill on the project's analytic account."""
+        self._check_finance()
         self._check_stage(["approved"], self.env._("Create vendor bill"))
         values = {}
         for request in self:
@@ -328,6 +352,7 @@ class EmcFundRequest(models.Model):
 
     def action_create_payment(self):
         """Approved → paid: an outbound payment to the payee, posted."""
+        self._check_finance()
         self._check_stage(["approved"], self.env._("Pay directly"))
         values = {}
         for request in self:

@@ -1,1 +1,3 @@
 from . import test_contract_terms
+from . import test_funds_budget
+from . import test_funds_request
