@@ -29,9 +29,12 @@
         "views/emc_fund_request_views.xml",
         "views/emc_cash_flow_views.xml",
         "views/emc_project_funds_views.xml",
+        "views/emc_contract_funds_views.xml",
         "views/emc_funds_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/emc_funds_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }

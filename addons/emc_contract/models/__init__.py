@@ -11,3 +11,4 @@ from . import emc_fund_request
 from . import emc_fund_request_account_move
 from . import emc_fund_request_tier_definition
 from . import emc_cash_flow
+from . import emc_cash_flow_contract

@@ -131,17 +131,8 @@ class EmcCashFlow(models.Model):
             [("project_id", "=", project.id), ("state", "!=", "cancelled")]
         )
         for contract in contracts:
-            if not (contract.date_start and contract.date_end):
-                continue
-            savings = defaultdict(float)
-            baseline = defaultdict(float)
-            for line in contract.baseline_ids.filtered(
-                lambda b: b.state == "approved"
-            ).forecast_line_ids:
-                savings[line.date_start.month] += line.savings_kwh
-                baseline[line.date_start.month] += line.baseline_kwh
             try:
-                rows = cash_flow.revenue_forecast(self._contract_terms(contract), savings, baseline)
+                rows = contract._revenue_forecast()
             except (cash_flow.CashFlowError, settlement.SettlementError) as error:
                 _logger.warning("No revenue forecast for contract %s: %s", contract.name, error)
                 continue

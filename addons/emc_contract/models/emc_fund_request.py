@@ -214,6 +214,8 @@ class EmcFundRequest(models.Model):
         self._set_stage(
             "to_approve", {r.id: {"over_budget_at_submit": r.over_budget} for r in self}
         )
+        # need_validation has no dependencies: computed at draft, it would stay False.
+        self.invalidate_recordset(["need_validation"])
         self.request_validation()
         return True
 

@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
+from freezegun import freeze_time
 
 from odoo.tests import tagged
 
@@ -120,6 +121,16 @@ class TestFundsCashFlow(ContractCase):
         # Refreshing again rebuilds, never duplicates.
         self.Flow._refresh(self.project)
         self.assertEqual(len(self.rows("planned")), 63)
+
+    def test_contract_revenue_forecast(self):
+        with freeze_time("2026-12-07"):
+            self.contract.invalidate_recordset(["forecast_revenue_12m"])
+            # December 2026 at 90 %, then January-November 2027 at 70 %.
+            self.assertEqual(self.contract.forecast_revenue_12m, 5_850 + 11 * 4_550)
+        action = self.contract.action_view_cash_flow()
+        self.assertEqual(action["res_model"], "emc.cash.flow")
+        self.assertIn(("project_id", "=", self.project.id), action["domain"])
+        self.assertEqual(len(self.rows("planned")), 63, "opening the cash flow refreshes it")
 
     def test_portfolio_adds_up_the_projects(self):
         other = self.env["emc.project"].create(

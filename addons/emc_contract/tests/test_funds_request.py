@@ -40,6 +40,7 @@ class TestFundRequest(FundsCase):
         manager = self.env.ref("emc_contract.tier_definition_emc_fund_request_manager")
         finance = self.env.ref("emc_contract.tier_definition_emc_fund_request_finance")
         admin = self.env.ref("emc_contract.tier_definition_emc_fund_request_over_budget")
+        self.assertFalse(within.need_validation, "a draft is not in the approval yet")
         within.action_submit()
         self.assertEqual(self._tiers(within), manager)
         over.action_submit()
