@@ -34,6 +34,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..lib import cash_flow, settlement
 from .emc_budget_line import CAPEX_CATEGORIES
@@ -319,6 +320,13 @@ class EmcCashFlow(models.Model):
     @api.model
     def action_refresh(self):
         """Rebuild every cash flow the user's companies hold, and reload the view."""
+        if not (
+            self.env.user.has_group("emc_project.group_emc_finance")
+            or self.env.user.has_group("emc_project.group_emc_manager")
+        ):
+            raise AccessError(
+                self.env._("Only finance and project managers refresh the cash flow.")
+            )
         projects = (
             self.env["emc.project"]
             .with_context(active_test=False)

@@ -38,6 +38,8 @@ REQUEST_STAGES = [
 ]
 # What the approval was given for: only a draft changes it.
 LOCKED_FIELDS = {"project_id", "category", "amount"}
+# Written by the transitions only (as superuser, through emc.stage.mixin).
+SYSTEM_FIELDS = {"state", "move_id", "payment_id", "date_paid", "over_budget_at_submit"}
 BUDGET_FIELDS = [
     "budget_planned",
     "budget_actual",
@@ -134,6 +136,13 @@ class EmcFundRequest(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if SYSTEM_FIELDS & set(vals) and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The stage, bill and payment of a fund request change through its buttons "
+                    "only (submit, approve, bill, pay, cancel)."
+                )
+            )
         locked = LOCKED_FIELDS & set(vals)
         if locked and not self.env.su:
             for request in self:

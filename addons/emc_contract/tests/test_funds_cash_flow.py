@@ -5,7 +5,8 @@ from decimal import Decimal
 import openpyxl
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from ..lib import settlement
 from .common import ContractCase
@@ -121,6 +122,15 @@ class TestFundsCashFlow(ContractCase):
         # Refreshing again rebuilds, never duplicates.
         self.Flow._refresh(self.project)
         self.assertEqual(len(self.rows("planned")), 63)
+
+    def test_refresh_access(self):
+        user = new_test_user(self.env, login="emc_cf_user", groups="emc_project.group_emc_user")
+        with self.assertRaises(AccessError):
+            self.Flow.with_user(user).action_refresh()
+        manager = new_test_user(self.env, login="emc_cf_pm", groups="emc_project.group_emc_manager")
+        self.Flow.with_user(manager).action_refresh()
+        rows = self.Flow.with_user(manager).search([("project_id", "=", self.project.id)])
+        self.assertEqual(len(rows), 63 + 3)
 
     def test_contract_revenue_forecast(self):
         with freeze_time("2026-12-07"):

@@ -76,7 +76,9 @@ class TestFundRequest(FundsCase):
         with self.assertRaisesRegex(UserError, "is not approved yet"):
             request.with_user(self.pm).action_approve()
         with self.assertRaises(ValidationError):
-            request.write({"state": "approved"})
+            request.sudo().write({"state": "approved"})
+        with self.assertRaisesRegex(UserError, "through its buttons only"):
+            request.with_user(self.pm).write({"state": "approved"})
         with self.assertRaisesRegex(UserError, "no longer a draft"):
             request.with_user(self.requester).write({"amount": 10})
         # In sequence: finance cannot review before the project manager.
