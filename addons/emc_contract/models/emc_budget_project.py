@@ -110,7 +110,7 @@ class EmcProject(models.Model):
             actual[project.id, category, year.year if by_year and year else 0] += amount
         return actual
 
-    def _budget_committed(self, by_year=False, exclude=None):
+    def _budget_committed(self, by_year=False):
         """{(project id, category, year or 0): amount} of approved requests not yet booked."""
         committed = defaultdict(float)
         requests = (
@@ -119,27 +119,13 @@ class EmcProject(models.Model):
             .search([("project_id", "in", self.ids), ("state", "in", ("approved", "billed"))])
         )
         for request in requests:
-            if exclude and request in exclude:
-                continue
-            if request.state == "billed" and request.move_id.state != "draft":
+            if not request._is_committed():
                 continue
             day = request.date_due or request.create_date.date()
             committed[request.project_id.id, request.category, day.year if by_year else 0] += (
                 request.amount
             )
         return committed
-
-    def _budget_available(self, category, exclude=None):
-        """(planned, actual, committed) of ``category``, all years, ``exclude`` not committed."""
-        self.ensure_one()
-        planned = sum(
-            self.budget_line_ids.filtered(lambda line: line.category == category).mapped(
-                "planned_amount"
-            )
-        )
-        actual = self._budget_actuals().get((self.id, category, 0), 0.0)
-        committed = self._budget_committed(exclude=exclude).get((self.id, category, 0), 0.0)
-        return planned, actual, committed
 
     def action_view_fund_requests(self):
         self.ensure_one()

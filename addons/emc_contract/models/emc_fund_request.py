@@ -17,6 +17,8 @@ approval is refused when the request became over budget after it was
 submitted (its reviewers did not see it so).
 """
 
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyTranslate
@@ -166,12 +168,20 @@ class EmcFundRequest(models.Model):
 
     @api.depends("project_id", "category", "amount", "state")
     def _compute_budget(self):
+        # Once for all the requests' projects: a list of requests costs a few queries.
+        projects = self.project_id._origin
+        actuals = projects._budget_actuals()
+        commitments = projects._budget_committed()
+        planned_by_key = defaultdict(float)
+        for line in projects.budget_line_ids:
+            planned_by_key[line.project_id.id, line.category] += line.planned_amount
         for request in self:
-            planned = actual = committed = 0.0
-            if request.project_id and request.category:
-                planned, actual, committed = request.project_id._budget_available(
-                    request.category, exclude=request._origin
-                )
+            key = (request.project_id._origin.id, request.category)
+            planned = planned_by_key[key]
+            actual = actuals.get((*key, 0), 0.0)
+            committed = commitments.get((*key, 0), 0.0)
+            if request._origin and request._origin._is_committed():
+                committed -= request._origin.amount
             available = planned - actual - committed
             currency = request.currency_id or self.env.company.currency_id
             over = request.state in ("draft", "to_approve") and (
@@ -199,6 +209,13 @@ class EmcFundRequest(models.Model):
                 if over
                 else False
             )
+
+    def _is_committed(self):
+        """Approved and not yet booked: not billed, or billed in a draft bill."""
+        self.ensure_one()
+        return self.state == "approved" or (
+            self.state == "billed" and self.move_id.state == "draft"
+        )
 
     def _search_over_budget(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -42,6 +42,8 @@ class TestFundsBudget(FundsCase):
         self.assertEqual(self.project.budget_committed, 50_000)
         # A draft does not commit anything; a cancelled approval releases its amount.
         self.assertEqual(draft.budget_committed, 50_000)
+        self.assertEqual(approved.budget_committed, 0, "a request is not committed against itself")
+        self.assertEqual(approved.budget_available, 200_000)
         approved.action_cancel()
         self.assertEqual(self.budget_line("equipment").committed_amount, 0)
 
