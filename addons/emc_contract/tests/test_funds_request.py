@@ -144,6 +144,27 @@ class TestFundRequest(FundsCase):
         self.assertEqual(payment.amount, 5_000)
         self.assertEqual(payment.payment_type, "outbound")
         self.assertEqual(self.budget_line("design").actual_amount, 5_000)
+        # A payment has no analytic line: the paid request is the actual outflow.
+        self.env["emc.cash.flow"]._refresh(self.project)
+        month = request.date_paid.replace(day=1)
+        actual = self.env["emc.cash.flow"].search(
+            [("project_id", "=", self.project.id), ("kind", "=", "actual"), ("month", "=", month)]
+        )
+        self.assertEqual((actual.outflow_capex, actual.net), (5_000, -5_000))
+
+    def test_budget_figures_cost_no_query_per_request(self):
+        def queries(requests):
+            requests.invalidate_recordset()
+            before = self.env.cr.sql_log_count
+            requests.mapped("over_budget")
+            return self.env.cr.sql_log_count - before
+
+        self.approve(self.request(1_000))
+        few = self.request(10) | self.request(20)
+        many = few | self.request(30) | self.request(40) | self.request(50) | self.request(60)
+        count = queries(few)
+        self.assertGreater(count, 0)
+        self.assertEqual(queries(many), count)
 
     def test_stage_errors(self):
         request = self.request(1_000)
