@@ -1,6 +1,6 @@
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .funds_common import FundsCase
@@ -57,3 +57,13 @@ class TestFundsBudget(FundsCase):
                     "planned_amount": 1,
                 }
             )
+
+    def test_access(self):
+        line = self.budget_line("equipment")
+        self.assertEqual(line.with_user(self.requester).planned_amount, 300_000)
+        with self.assertRaises(AccessError):
+            line.with_user(self.requester).planned_amount = 1
+        line.with_user(self.finance).planned_amount = 310_000
+        with self.assertRaises(AccessError):
+            self.env["emc.cash.flow"].with_user(self.requester).search([])
+        self.env["emc.cash.flow"].with_user(self.finance).search([])
