@@ -4,3 +4,11 @@ from . import emc_contract_tou_line
 from . import emc_contract_tier
 from . import emc_contract_guarantee_line
 from . import emc_contract_terms
+from . import emc_budget_line
+from . import emc_budget_analytic_line
+from . import emc_budget_project
+from . import emc_fund_request
+from . import emc_fund_request_account_move
+from . import emc_fund_request_tier_definition
+from . import emc_cash_flow
+from . import emc_cash_flow_contract

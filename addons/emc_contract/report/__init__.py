@@ -1,0 +1,1 @@
+from . import emc_cash_flow_xlsx
