@@ -336,21 +336,18 @@ class EmcProject(models.Model):
 
     @api.depends("analytic_account_id", "budget_amount")
     def _compute_actual_cost(self):
-        accounts = self.analytic_account_id
         costs = {}
-        if accounts:
-            # Aggregate cost of the projects' own accounts only: EMC users see
-            # the figure without needing accounting rights on the lines.
-            groups = (
-                self.env["account.analytic.line"]
-                .sudo()
-                ._read_group(
-                    [("account_id", "in", accounts.ids), ("amount", "<", 0)],
-                    ["account_id"],
-                    ["amount:sum"],
-                )
+        # Aggregate cost of the projects' own accounts only: EMC users see
+        # the figure without needing accounting rights on the lines. Each
+        # analytic plan has its own column on the lines (account_id is only
+        # the project plan's), so the lines are read by their plan's column.
+        lines = self.env["account.analytic.line"].sudo()
+        for plan, accounts in self.analytic_account_id.grouped("root_plan_id").items():
+            column = plan._column_name()
+            groups = lines._read_group(
+                [(column, "in", accounts.ids), ("amount", "<", 0)], [column], ["amount:sum"]
             )
-            costs = {account.id: -amount for account, amount in groups}
+            costs.update({account.id: -amount for account, amount in groups})
         for project in self:
             actual = costs.get(project.analytic_account_id.id, 0.0)
             project.actual_cost = actual

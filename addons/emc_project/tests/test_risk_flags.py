@@ -62,8 +62,9 @@ class TestRiskFlags(EmcProjectCase):
         self._make_scheme(self.project).action_select()
         account = self.project._ensure_analytic_account()
         self.assertEqual(self.project.budget_amount, 1_000_000)
+        column = account.root_plan_id._column_name()
         self.env["account.analytic.line"].create(
-            {"name": "设备采购", "account_id": account.id, "amount": -1_060_000}
+            {"name": "设备采购", column: account.id, "amount": -1_060_000}
         )
         self.project.invalidate_recordset(["actual_cost"])
         self.assertAlmostEqual(self.project.actual_cost, 1_060_000)
@@ -71,6 +72,17 @@ class TestRiskFlags(EmcProjectCase):
         self.project._update_risk_flags()
         # 6 % over a 5 % tolerance
         self.assertIn("budget_overrun", self._open_flags(self.project))
+
+    def test_actual_cost_reads_the_column_of_the_projects_plan(self):
+        # Vendor bills write a line's analytic account into the column of its
+        # plan; the EMC projects plan is not Odoo's project plan.
+        account = self.project._ensure_analytic_account()
+        column = account.root_plan_id._column_name()
+        self.env["account.analytic.line"].create(
+            {"name": "施工费", column: account.id, "amount": -250_000}
+        )
+        self.project.invalidate_recordset(["actual_cost"])
+        self.assertAlmostEqual(self.project.actual_cost, 250_000)
 
     def test_cron_runs_over_open_projects(self):
         self._make_scheme(self.project, saving=100_000, om=0).action_select()
