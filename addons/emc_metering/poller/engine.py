@@ -296,11 +296,13 @@ class Poller:
                 return True
             try:
                 result = await self.db(self.store.write, batch)
-            except Exception:
-                _logger.exception(
-                    "Poller %s: writing %d polls failed, kept for the next attempt",
+            except Exception as exc:
+                log = _logger.warning if getattr(exc, "transient", False) else _logger.exception
+                log(
+                    "Poller %s: writing %d polls failed, kept for the next attempt: %s",
                     self.name,
                     len(batch),
+                    exc,
                 )
                 self._buffer[:0] = batch
                 self.stats["flush_errors"] += 1

@@ -14,6 +14,8 @@ import logging
 import os
 import socket
 
+import psycopg2.errors
+
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 
@@ -37,6 +39,12 @@ POLLABLE = """
 
 class PollerNameTaken(RuntimeError):
     """Another live poller is registered under this name."""
+
+
+class WriteConflict(RuntimeError):
+    """A concurrent transaction touched the same rows; the write is tried again."""
+
+    transient = True
 
 
 def _pid_alive(pid: int) -> bool:
@@ -267,6 +275,13 @@ class OdooStore(Store):
     # ------------------------------------------------------------ writes
 
     def write(self, polls: list[Poll]) -> dict:
+        try:
+            return self._write(polls)
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected) as exc:
+            # two pollers writing the same meters right after a hand-over
+            raise WriteConflict(str(exc).splitlines()[0]) from None
+
+    def _write(self, polls: list[Poll]) -> dict:
         with self._cursor() as cr:
             env = self._env(cr)
             meters = env["emc.meter"].browse({p.meter_id for p in polls}).exists()

@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 
-import odoo
 from odoo.tests import tagged
 from odoo.tools import config
 
@@ -35,7 +34,8 @@ class TestPollerProcesses(LiveCase):
 
     def start_process(self, name, *options):
         """``odoo-bin --addons-path=... emc-poller`` on this database; killed at cleanup."""
-        odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+        # the venv's console script (Odoo's cli.main), as scripts/lib.sh runs Odoo
+        odoo_bin = os.path.join(os.path.dirname(sys.executable), "odoo")
         log = tempfile.NamedTemporaryFile(prefix=f"emc-poller-{name}-", suffix=".log", delete=False)
         self.addCleanup(os.unlink, log.name)
         command = [
