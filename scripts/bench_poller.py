@@ -80,9 +80,7 @@ def prepare(env, ports, units):
     env["emc.meter.gateway"].with_context(active_test=False).search(
         [("code", "=like", "BENCH-%")]
     ).unlink()
-    site = env["emc.site"].search([("name", "=", "Bench site")], limit=1) or env[
-        "emc.site"
-    ].create(
+    site = env["emc.site"].search([("name", "=", "Bench site")], limit=1) or env["emc.site"].create(
         {
             "name": "Bench site",
             "partner_id": env["res.partner"].create({"name": "Bench client"}).id,
