@@ -18,6 +18,7 @@ import psycopg2.errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..models.emc_meter_reading import quality_bits, utc_naive
 from .engine import GatewayConfig, LeaseRound, MeterConfig, Poll, Store
@@ -328,22 +329,38 @@ class OdooStore(Store):
 
     @staticmethod
     def _write_gateways(env, polls):
+        """Gateway state from the batch: online with its last answer when a meter
+        answered, offline with the last error when all failed (one statement)."""
         contact: dict[int, list] = {}
         for poll in polls:
             last = contact.setdefault(poll.gateway_id, [None, ""])
             if poll.ok:
-                last[0] = poll.when
+                last[0] = utc_naive(poll.when)
             else:
-                last[1] = poll.error
-        gateways = env["emc.meter.gateway"].browse(list(contact)).exists()
-        for gateway in gateways:
-            answered, error = contact[gateway.id]
-            if answered:
-                values = {
-                    "state": "online",
-                    "date_last_contact": utc_naive(answered),
-                    "last_error": False,
-                }
-            else:
-                values = {"state": "offline", "last_error": error[:250]}
-            gateway.write(values)
+                last[1] = poll.error[:250]
+        values = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::timestamp, %s)",
+                gateway_id,
+                "online" if answered else "offline",
+                answered,
+                None if answered else error,
+            )
+            for gateway_id, (answered, error) in contact.items()
+        )
+        env.cr.execute(
+            SQL(
+                """
+                UPDATE emc_meter_gateway g
+                   SET state = v.state,
+                       date_last_contact = COALESCE(v.contact, g.date_last_contact),
+                       last_error = v.error
+                  FROM (VALUES %s) AS v(id, state, contact, error)
+                 WHERE g.id = v.id
+                   AND (g.state IS DISTINCT FROM v.state
+                        OR v.contact IS DISTINCT FROM NULL
+                        OR g.last_error IS DISTINCT FROM v.error)
+                """,
+                values,
+            )
+        )
