@@ -204,6 +204,54 @@ def test_engine_polls_every_slot_keeps_unwritten_polls_and_records_failures(modb
     assert store.leases == {} and store.pollers == {}
 
 
+class FlakyMeter(sim.SimulatedMeter):
+    """Swallows the answers to its first ``lost`` requests (a noisy RS-485 line)."""
+
+    def __init__(self, device_map, lost):
+        super().__init__(device_map)
+        self.lost = lost
+
+    def getValues(self, func_code, address, count=1):
+        self.fault = sim.SILENT if self.lost > 0 else None
+        self.lost -= 1
+        return super().getValues(func_code, address, count)
+
+
+def test_a_lost_answer_is_retried_within_the_slot():
+    dtsu = points.load_map("chint_dtsu666")
+    meter = FlakyMeter(dtsu, lost=1)
+    meter.set_values({"energy_import_total": 7.0})
+    with sim.ModbusSimulator() as simulator:
+        endpoint = simulator.add_tcp({3: meter})
+        config = engine.MeterConfig(
+            id=3, code="M3", protocol="modbus", interval=1, unit_id=3, plan=tuple(dtsu.plan())
+        )
+        gateway = engine.GatewayConfig(
+            id=1,
+            code="GW1",
+            name="GW1",
+            transport="tcp",
+            host="127.0.0.1",
+            port=endpoint.port,
+            timeout=0.2,
+            retries=2,
+            retry_delay=0.05,
+            meters=(config,),
+        )
+        store = MemoryStore([gateway])
+        poller = engine.Poller(
+            store, name="p", lease_seconds=3, flush_interval=0.1, seconds_per_minute=2.0
+        )
+        # start as a slot begins, so that the retries fit in the first slot
+        time.sleep(2.0 - time.time() % 2.0 + 0.02)
+        run_for(poller, 10, until=lambda: len(energy_slots(store, 3)) >= 2)
+    # the first slot was read at the second attempt: no slot lost, no failure recorded
+    stamps = energy_slots(store, 3)
+    assert len(stamps) >= 2 and stamps[1] - stamps[0] == dt.timedelta(seconds=2)
+    assert poller.stats["polls_failed"] == 0
+    assert store.states == [(3, True, "")]
+
+
 def test_two_engines_split_the_gateways_and_take_over(modbus_meters):
     gateway, _good, _bad = modbus_meters
     second = engine.GatewayConfig(**{**gateway.__dict__, "id": 2, "code": "GW2"})

@@ -223,6 +223,7 @@ class Poller:
         self._stop: asyncio.Event | None = None
         self._flush_now: asyncio.Event | None = None
         self._flush_lock: asyncio.Lock | None = None
+        self._closing = False
 
     # ------------------------------------------------------------ plumbing
 
@@ -319,7 +320,7 @@ class Poller:
             return True
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await asyncio.wait_for(self._flush_now.wait(), self.flush_interval)
             except TimeoutError:
@@ -336,12 +337,16 @@ class Poller:
 
     async def _apply(self, configs: list[GatewayConfig]) -> None:
         for config in configs:
-            for meter in config.meters:
-                self._meter_state.setdefault(meter.id, [meter.state, meter.failures])
             worker = self.workers.get(config.id)
             if worker is not None and worker.config.link_key() != config.link_key():
                 await self._stop_workers([config.id])
                 worker = None
+            for meter in config.meters:
+                if worker is None:
+                    # a gateway (re)claimed: another poller may have moved its meters' state
+                    self._meter_state[meter.id] = [meter.state, meter.failures]
+                else:
+                    self._meter_state.setdefault(meter.id, [meter.state, meter.failures])
             if worker is None:
                 _logger.info(
                     "Poller %s: polling gateway %s (%d meters)",
@@ -414,8 +419,14 @@ class Poller:
     async def _shutdown(self, flusher: asyncio.Task) -> None:
         _logger.info("Poller %s stopping: %d polls held", self.name, len(self._buffer))
         await self._stop_workers(list(self.workers))
-        flusher.cancel()
-        await asyncio.gather(flusher, return_exceptions=True)
+        # let a write in progress finish (cancelling it would not stop the
+        # database thread, and its polls would be neither kept nor acknowledged)
+        self._closing = True
+        self._flush_now.set()
+        try:
+            await asyncio.wait_for(flusher, 120)
+        except (TimeoutError, asyncio.CancelledError):
+            pass
         for attempt in range(5):
             if await self.flush():
                 break

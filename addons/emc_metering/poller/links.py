@@ -23,7 +23,7 @@ import contextlib
 import logging
 
 from ..protocols import dlt645
-from ..protocols.modbus import ModbusConnectionError, ModbusGateway
+from ..protocols.modbus import ModbusConnectionError, ModbusError, ModbusGateway
 from ..protocols.mqtt import MqttSubscriber
 from .engine import GatewayConfig, MeterConfig
 from .slots import retry_pauses, slot_index, slot_start, slot_ts
@@ -110,9 +110,10 @@ class PollingWorker(Worker):
         started = clock()
         index = slot_index(started, meter.interval, spm)
         end = slot_start(index + 1, meter.interval, spm)
-        attempt_time = config.timeout * max(1, self.requests(meter))
-        budget = end - started - (config.retries + 1) * attempt_time
+        # a failed attempt usually ends at its first unanswered request
+        budget = end - started - (config.retries + 1) * config.timeout
         pauses = retry_pauses(config.retries, config.retry_delay, budget)
+        attempt_time = config.timeout * max(1, self.requests(meter))
         error = ""
         for attempt in range(len(pauses) + 1):
             if attempt:
@@ -181,8 +182,11 @@ class ModbusWorker(PollingWorker):
         )
 
     async def after_failure(self, exc: Exception) -> None:
-        # a lost or half-open link is opened again on the next request
-        if isinstance(exc, (ModbusConnectionError, asyncio.TimeoutError)):
+        # a lost link, or one stuck beyond the driver's own timeouts, is opened
+        # again on the next request; a meter that does not answer is not the link's fault
+        if isinstance(exc, ModbusConnectionError) or (
+            isinstance(exc, TimeoutError) and not isinstance(exc, ModbusError)
+        ):
             self.link.close()
 
     async def close(self) -> None:
