@@ -252,6 +252,20 @@ def test_a_lost_answer_is_retried_within_the_slot():
     assert store.states == [(3, True, "")]
 
 
+def test_an_exception_answer_is_a_failed_poll_with_its_meaning(modbus_meters):
+    gateway, good, _bad = modbus_meters
+    good.fault = 4  # server device failure
+    store = MemoryStore([gateway])
+    poller = engine.Poller(
+        store, name="p", lease_seconds=3, flush_interval=0.1, seconds_per_minute=SPM
+    )
+    run_for(poller, 10, until=lambda: len([s for s in store.states if s[0] == 1]) >= 2)
+    failures = [error for meter, ok, error in store.states if meter == 1 and not ok]
+    assert len(failures) >= 2
+    assert all("exception 4 (server device failure)" in error for error in failures)
+    assert not energy_slots(store, 1)
+
+
 def test_two_engines_split_the_gateways_and_take_over(modbus_meters):
     gateway, _good, _bad = modbus_meters
     second = engine.GatewayConfig(**{**gateway.__dict__, "id": 2, "code": "GW2"})
