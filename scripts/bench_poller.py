@@ -233,11 +233,12 @@ def main():
         polled = poller.polled[ts]
         last = max(polled) - start
         written = poller.written.get(ts)
-        written_in = f"{written - start:.2f} s" if written else "not written"
+        written_in = f"{written - start:.2f} s" if written else "never"
         print(
-            f"cycle {number} (slot {ts:%H:%M:%S}): {len(polled)} meters read "
-            f"{last:.2f} s after the slot began, committed after {written_in}"
-            + (" (connections opened)" if number == 1 else "")
+            f"cycle {number} (slot {ts:%H:%M:%S}): {len(polled)} meters read, the first "
+            f"{min(polled) - start:.2f} s and the last {last:.2f} s after the slot began, "
+            f"committed {written_in} after it"
+            + (" (gateways claimed mid-slot, connections opened)" if number == 1 else "")
         )
         if number > 1:
             cycle_times.append(last)
