@@ -141,6 +141,8 @@ class OdooStore(Store):
             )
             if not cr.rowcount:
                 raise RuntimeError(f"Poller {name!r} is no longer registered.")
+            # pollers killed long ago leave the list (their leases expired long before)
+            cr.execute(f"DELETE FROM emc_meter_poller WHERE date_seen < {NOW} - interval '1 day'")
             cr.execute(
                 "SELECT count(*) FROM emc_meter_poller "
                 f"WHERE date_seen + lease_seconds * interval '1 second' > {NOW} AND scope = %s",

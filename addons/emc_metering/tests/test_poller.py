@@ -18,7 +18,7 @@ from ..protocols.points import load_map
 from .poller_common import LiveCase
 from .simulators import BAD_CHECKSUM, BAD_CRC, SILENT, Dlt645Simulator, SimulatedMeter
 
-SPM = 1.5
+SPM = 2.0
 
 
 def _slot(ts):
