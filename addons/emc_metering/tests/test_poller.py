@@ -267,3 +267,53 @@ class TestPollerMqtt(LiveCase):
         # five readings received (3.0 twice), four stored
         self.assertEqual((poller.stats["readings"], poller.stats["inserted"]), (5, 4))
         self.assertEqual(self.meter_state(meter)[0], "online")
+
+
+@tagged("post_install", "-at_install")
+class TestPollerLeases(LiveCase):
+    """The lease rules of the database store, round by round, without polling."""
+
+    def test_fair_share_release_and_expiry(self):
+        from ..poller.store import OdooStore, PollerNameTaken
+
+        gateways = [self.make_gateway(port=1502 + i) for i in range(3)]
+        for gateway in gateways:
+            self.make_meter(gateway)
+        store = OdooStore(self.registry, scope=f"{self.scope}%")
+        a, b = f"a-{self.tag}", f"b-{self.tag}"
+        store.register(a, 30)
+        self.assertEqual(store.lease(a, 30).held, tuple(gateways))
+        # a second poller: all gateways are taken, A must give back above its share of 2
+        store.register(b, 30)
+        self.assertEqual(store.lease(b, 30).held, ())
+        first = store.lease(a, 30)
+        self.assertEqual((first.held, first.extra), (tuple(gateways), (gateways[2],)))
+        store.release(a, list(first.extra))
+        self.assertEqual(store.lease(b, 30).held, (gateways[2],))
+        self.assertEqual(store.lease(a, 30).held, tuple(gateways[:2]))
+        # the same name twice is refused while its owner lives
+        with self.assertRaises(PollerNameTaken):
+            OdooStore(self.registry, scope=f"{self.scope}%").register(a, 30)
+        # A dies: once its lease and heartbeat expire, B takes everything
+        with self.live() as env:
+            env.cr.execute(
+                "UPDATE emc_meter_gateway SET lease_expires = lease_expires - interval '1 minute' "
+                "WHERE lease_owner = %s",
+                [a],
+            )
+            env.cr.execute(
+                "UPDATE emc_meter_poller SET date_seen = date_seen - interval '1 minute' "
+                "WHERE name = %s",
+                [a],
+            )
+        self.assertEqual(store.lease(b, 30).held, tuple(gateways))
+        self.assertEqual(set(self.lease_owners(gateways).values()), {b})
+        # a gateway without active meter is not worth a lease
+        with self.live() as env:
+            env["emc.meter"].search([("gateway_id", "=", gateways[0])]).active = False
+        store.release(b)
+        self.assertEqual(store.lease(b, 30).held, tuple(gateways[1:]))
+        store.release(b)
+        store.unregister(b)
+        store.unregister(a)
+        self.assertEqual(self.lease_owners(gateways), dict.fromkeys(gateways))
