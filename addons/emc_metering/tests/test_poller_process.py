@@ -2,7 +2,8 @@
 
 Two pollers share the gateways, one is killed (SIGKILL) and the other takes
 its gateways over within one lease period; a poller stopped with SIGTERM
-writes what it holds and releases its leases, and a restarted one resumes.
+writes what it holds and releases its leases, and a restarted one resumes;
+a killed poller restarted under its name resumes its leases at once.
 Readings are counted slot by slot: none missing, none twice.
 """
 
@@ -178,3 +179,22 @@ class TestPollerProcesses(LiveCase):
             self.assertEqual(stamps[: len(held[meter])], held[meter])
             restarted = stamps[len(held[meter]) :]
             self.assertContiguous(restarted, SLOT, "after the restart")
+
+    def test_killed_poller_restarted_under_its_name_resumes_at_once(self):
+        gateways, meters = self._setup_meters(1, 1)
+        # a lease far longer than the restart: only "my own lease" lets it resume
+        process = self.start_process("named", "--lease-seconds=120")
+        self.wait_until(lambda: len(self.stamps(meters[0])) >= 2, 60, "readings")
+        process.kill()
+        process.wait(10)
+        killed = time.monotonic()
+        count = len(self.stamps(meters[0]))
+        again = self.start_process("named", "--lease-seconds=120")
+        self.wait_until(
+            lambda: len(self.stamps(meters[0])) >= count + 2, 60, "readings after the restart"
+        )
+        self.assertLess(time.monotonic() - killed, 60)
+        self.assertEqual(self.lease_owners(gateways), {gateways[0]: again.poller_name})
+        self.stop_process(again)
+        stamps = self.stamps(meters[0])
+        self.assertEqual(len(stamps), len(set(stamps)))
