@@ -3,7 +3,9 @@
 Every method opens a cursor on the registry (``registry.cursor()``, committed
 when the method returns, rolled back when it raises) as the superuser: the
 poller is a system process, and what it may do is bounded by the leases it
-holds, not by a user's access rights. Lease times are the database's clock
+holds, not by a user's access rights. At each lease round the registry is
+checked for changes signalled by other processes (a module upgraded while the
+poller runs is reloaded). Lease times are the database's clock
 (``now() AT TIME ZONE 'UTC'``), so pollers on hosts whose clocks differ
 agree on when a lease expires.
 """
@@ -90,7 +92,7 @@ class OdooStore(Store):
 
     @staticmethod
     def _env(cr):
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": False})
+        return api.Environment(cr, SUPERUSER_ID, {})
 
     # ------------------------------------------------------------ pollers
 
@@ -134,6 +136,8 @@ class OdooStore(Store):
     # ------------------------------------------------------------ leases
 
     def lease(self, name: str, lease_seconds: float) -> LeaseRound:
+        # a module upgraded while the poller runs: load the new registry
+        self.registry = self.registry.check_signaling()
         with self._cursor() as cr:
             cr.execute(
                 f"UPDATE emc_meter_poller SET date_seen = {NOW}, lease_seconds = %s WHERE name = %s",
