@@ -335,38 +335,40 @@ class OdooStore(Store):
 
     @staticmethod
     def _write_gateways(env, polls):
-        """Gateway state from the batch: online with its last answer when a meter
-        answered, offline with the last error when all failed (one statement)."""
+        """Gateways of the batch: last answer and last error from the polls; state
+        online while one of its active meters is online, offline when all are."""
         contact: dict[int, list] = {}
         for poll in polls:
-            last = contact.setdefault(poll.gateway_id, [None, ""])
+            last = contact.setdefault(poll.gateway_id, [None, None])
             if poll.ok:
                 last[0] = utc_naive(poll.when)
             else:
                 last[1] = poll.error[:250]
         values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::timestamp, %s)",
-                gateway_id,
-                "online" if answered else "offline",
-                answered,
-                None if answered else error,
-            )
+            SQL("(%s, %s::timestamp, %s)", gateway_id, answered, error)
             for gateway_id, (answered, error) in contact.items()
         )
+        env.flush_all()  # the meters' states written by _record_poll
         env.cr.execute(
             SQL(
                 """
                 UPDATE emc_meter_gateway g
-                   SET state = v.state,
-                       date_last_contact = COALESCE(v.contact, g.date_last_contact),
-                       last_error = v.error
-                  FROM (VALUES %s) AS v(id, state, contact, error)
+                   SET date_last_contact = COALESCE(v.contact, g.date_last_contact),
+                       last_error = COALESCE(v.error, CASE WHEN v.contact IS NULL
+                                                           THEN g.last_error END),
+                       state = CASE
+                           WHEN EXISTS (SELECT 1 FROM emc_meter m
+                                         WHERE m.gateway_id = g.id AND m.active
+                                           AND m.state = 'online') THEN 'online'
+                           WHEN NOT EXISTS (SELECT 1 FROM emc_meter m
+                                             WHERE m.gateway_id = g.id AND m.active
+                                               AND m.state IS DISTINCT FROM 'offline')
+                           THEN 'offline'
+                           ELSE g.state END
+                  FROM (VALUES %s) AS v(id, contact, error)
                  WHERE g.id = v.id
-                   AND (g.state IS DISTINCT FROM v.state
-                        OR v.contact IS DISTINCT FROM NULL
-                        OR g.last_error IS DISTINCT FROM v.error)
                 """,
                 values,
             )
         )
+        env["emc.meter.gateway"].invalidate_model(["state", "date_last_contact", "last_error"])

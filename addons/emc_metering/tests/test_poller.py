@@ -139,6 +139,13 @@ class TestPollerModbus(LiveCase):
         down = time.time()
         endpoint.stop()
         self.wait_until(lambda: self.meter_state(m1)[0] == "offline", message="offline")
+        self.wait_until(
+            lambda: (
+                self.query("SELECT state FROM emc_meter_gateway WHERE id = %s", [gateway])
+                == [("offline",)]
+            ),
+            message="the gateway offline with its only meter",
+        )
         endpoint = self.simulator.add_tcp({1: meter}, port=port)
         up = time.time()
         count = len(self.readings(m1))
