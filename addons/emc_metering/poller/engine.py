@@ -338,7 +338,9 @@ class Poller:
     async def _apply(self, configs: list[GatewayConfig]) -> None:
         for config in configs:
             worker = self.workers.get(config.id)
-            if worker is not None and worker.config.link_key() != config.link_key():
+            crashed = worker is not None and worker.task is not None and worker.task.done()
+            if worker is not None and (crashed or worker.config.link_key() != config.link_key()):
+                # a worker that died (e.g. a broker URL it could not use) starts again
                 await self._stop_workers([config.id])
                 worker = None
             for meter in config.meters:
