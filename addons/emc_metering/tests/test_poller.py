@@ -232,6 +232,18 @@ class TestPollerMqtt(LiveCase):
         code = self.query("SELECT code FROM emc_meter WHERE id = %s", [meter])[0][0]
         gw_code = self.query("SELECT code FROM emc_meter_gateway WHERE id = %s", [gateway])[0][0]
         poller = self.start_poller("mqtt", seconds_per_minute=60.0)
+
+        def end_session():
+            # the poller's session is persistent: leave nothing behind on the broker
+            cleaner = paho.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=f"emc-poller-{self.registry.db_name}-{gateway}",
+                clean_session=True,
+            )
+            cleaner.connect("127.0.0.1", 1883)
+            cleaner.disconnect()
+
+        self.addCleanup(end_session)
         self.wait_until(
             lambda: self.lease_owners([gateway])[gateway] == poller.name, message="the lease"
         )
