@@ -29,6 +29,7 @@
         "views/emc_mv_project_views.xml",
         "views/emc_metering_portal_templates.xml",
         "views/emc_metering_menus.xml",
+        "views/emc_meter_poller_views.xml",
     ],
     "demo": [],
     "application": True,

@@ -1,1 +1,1 @@
-
+from . import emc_poller

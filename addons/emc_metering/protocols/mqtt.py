@@ -51,10 +51,16 @@ with a growing delay (``reconnect_delay``) and subscribes again on every
 connection. With a ``client_id`` the session is persistent (the broker keeps
 the subscription and the QoS 1 messages published meanwhile); delivery is
 at least once, so ingestion must be idempotent on (meter, channel, ts).
+With ``manual_ack`` a QoS 1/2 message is acknowledged to the broker only
+when the caller calls :meth:`MqttSubscriber.ack` with its batch (after the
+readings are stored); messages not acknowledged when the connection drops
+are delivered again on the next connection of the same session. Refused
+payloads are acknowledged at once (sending them again would not help).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -120,6 +126,8 @@ class Batch:
     topic: str = ""
     received_at: _dt.datetime | None = None
     raw: bytes = field(default=b"", repr=False)
+    mid: int = 0
+    qos: int = 0
 
 
 class _Object(dict):
@@ -317,6 +325,7 @@ class MqttSubscriber:
         keepalive: int = 30,
         reconnect_delay: tuple[float, float] = (1, 30),
         tls_context: ssl.SSLContext | None = None,
+        manual_ack: bool = False,
     ):
         self.host, self.port, user, password, tls = _broker(url)
         if not topic or qos not in (0, 1, 2):
@@ -333,7 +342,9 @@ class MqttSubscriber:
             CallbackAPIVersion.VERSION2,
             client_id=client_id or "",
             clean_session=client_id is None,
+            manual_ack=manual_ack,
         )
+        self.manual_ack = manual_ack
         if user is not None:
             self._client.username_pw_set(user, password)
         if tls:
@@ -368,6 +379,11 @@ class MqttSubscriber:
             self._client.loop_stop()
             self._started = False
         self.subscribed.clear()
+
+    def ack(self, batch: Batch) -> None:
+        """Acknowledge the message of ``batch`` (``manual_ack`` only; any thread)."""
+        if self.manual_ack and batch.qos:
+            self._client.ack(batch.mid, batch.qos)
 
     def __enter__(self) -> MqttSubscriber:
         return self.start()
@@ -404,8 +420,10 @@ class MqttSubscriber:
         received_at = _dt.datetime.now(_dt.timezone.utc)
         try:
             batch = parse_payload(message.payload, topic=message.topic, received_at=received_at)
-            self.on_batch(batch)
+            self.on_batch(dataclasses.replace(batch, mid=message.mid, qos=message.qos))
         except Exception as exc:  # the network thread must survive any payload and any callback
+            if self.manual_ack and message.qos:
+                client.ack(message.mid, message.qos)
             if self.on_error is None:
                 _logger.error("MQTT message on %s not ingested: %s", message.topic, exc)
             else:
