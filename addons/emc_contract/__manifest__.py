@@ -13,6 +13,9 @@
         "emc_workorder",
         "account",
         "portal",
+        "l10n_cn",
+        "queue_job",
+        "report_xlsx",
     ],
     "data": [
         "security/ir.model.access.csv",
@@ -20,8 +23,17 @@
         "data/ir_sequence_data.xml",
         "views/emc_contract_views.xml",
         "views/emc_contract_menus.xml",
+        "security/emc_settlement_rules.xml",
+        "data/emc_settlement_data.xml",
+        "views/emc_settlement_reason_views.xml",
+        "views/emc_settlement_views.xml",
+        "views/emc_contract_settlement_views.xml",
+        "report/emc_settlement_report.xml",
+        "views/emc_settlement_portal_templates.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/emc_settlement_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }

@@ -4,3 +4,14 @@ from . import emc_contract_tou_line
 from . import emc_contract_tier
 from . import emc_contract_guarantee_line
 from . import emc_contract_terms
+from . import emc_settlement
+from . import emc_settlement_version
+from . import emc_settlement_line
+from . import emc_settlement_inputs
+from . import emc_settlement_accounting
+from . import emc_contract_settlement
+from . import account_move
+from . import product_template
+from . import res_company
+from . import res_config_settings
+from . import emc_settlement_demo

@@ -1,0 +1,2 @@
+from . import emc_settlement_xlsx
+from . import emc_settlement_fapiao_xlsx
