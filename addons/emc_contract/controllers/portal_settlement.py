@@ -56,10 +56,13 @@ class EmcSettlementPortal(CustomerPortal):
         return request.render("emc_contract.portal_my_settlements", values)
 
     def _settlement(self, settlement_id, access_token=None):
+        """The settlement as superuser, once the portal user's access to it is checked."""
         try:
-            return self._document_check_access("emc.settlement", settlement_id, access_token)
+            settlement = self._document_check_access("emc.settlement", settlement_id, access_token)
         except (AccessError, MissingError):
             raise request.not_found() from None
+        # keep the portal user as the author of what follows (confirmed by, chatter)
+        return settlement.with_user(request.env.user).sudo()
 
     @http.route(["/my/settlements/<int:settlement_id>"], type="http", auth="public", website=True)
     def portal_my_settlement(self, settlement_id, access_token=None, report_type=None, **kw):
@@ -92,7 +95,7 @@ class EmcSettlementPortal(CustomerPortal):
         if settlement.state != "to_confirm":
             return self._settlement_redirect(settlement, access_token, "stage")
         # sudo: the portal user has no write access; _settlement() checked the rules
-        settlement.sudo().action_confirm()
+        settlement.action_confirm()
         return self._settlement_redirect(settlement, access_token)
 
     @http.route(
@@ -108,7 +111,7 @@ class EmcSettlementPortal(CustomerPortal):
             return self._settlement_redirect(settlement, access_token, "stage")
         try:
             # sudo: as for confirm, access was checked by _settlement()
-            settlement.sudo().action_dispute(reason)
+            settlement.action_dispute(reason)
         except UserError:
             return self._settlement_redirect(settlement, access_token, "reason")
         return self._settlement_redirect(settlement, access_token)

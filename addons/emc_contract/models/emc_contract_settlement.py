@@ -84,16 +84,18 @@ class EmcContract(models.Model):
     def _settle_period(self, date_from, date_to, final=False):
         """Create, compute and send the settlement of one period (the caller checked it is due)."""
         self.ensure_one()
-        settlement = self.env["emc.settlement"].create(
-            {
-                "contract_id": self.id,
-                "date_from": date_from,
-                "date_to": date_to,
-                "final": final,
-            }
-        )
-        settlement._compute_version(self.env._("Computed"))
-        settlement.action_send()
+        # all or nothing: a period whose data is refused leaves no empty settlement
+        with self.env.cr.savepoint():
+            settlement = self.env["emc.settlement"].create(
+                {
+                    "contract_id": self.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "final": final,
+                }
+            )
+            settlement._compute_version(self.env._("Computed"))
+            settlement.action_send()
         return settlement
 
     def _settle_due_periods(self, until=None):

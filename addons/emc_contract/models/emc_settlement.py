@@ -46,6 +46,11 @@ class EmcSettlement(models.Model):
         "emc.contract", required=True, index=True, ondelete="restrict", readonly=True
     )
     contract_type = fields.Selection(related="contract_id.contract_type", store=True)
+    # the contract's number and title as the client reads them in the portal,
+    # where the contract itself belongs to the ESCO's company
+    contract_title = fields.Char(
+        string="Contract title", related="contract_id.display_name", store=True
+    )
     company_id = fields.Many2one(
         related="contract_id.company_id", store=True, index=True, string="ESCO"
     )

@@ -24,6 +24,8 @@ class EmcContract(models.Model):
         January to March 2025: January and February confirmed and invoiced
         (January paid), March sent to the client.
         """
+        if self.env["emc.weather.station"].search_count([("code", "=", "57313-D")]):
+            return True  # built already: demo files load again on module update
         esco = self.env.ref("emc_project.company_esco")
         if not esco.chart_template:
             self.env["account.chart.template"].try_loading("cn", esco, install_demo=False)

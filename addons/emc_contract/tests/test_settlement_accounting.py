@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo.tests import tagged
 
 from .settlement_common import SettlementCase, report
@@ -24,11 +26,17 @@ class TestSettlementAccounting(SettlementCase):
         return settlement
 
     def balances(self, move):
-        return sorted((line.account_id.code, line.debit, line.credit) for line in move.line_ids)
+        return sorted(
+            (line.account_id.with_company(self.esco).code, line.debit, line.credit)
+            for line in move.line_ids
+        )
 
     def test_codes_of_the_chinese_chart(self):
         self.assertEqual(
-            (self.receivable.code, self.income.code, self.vat_account.code),
+            tuple(
+                account.with_company(self.esco).code
+                for account in (self.receivable, self.income, self.vat_account)
+            ),
             ("112200", "500100", "222100"),
         )
 
@@ -104,7 +112,8 @@ class TestSettlementAccounting(SettlementCase):
         self.assertEqual(move.amount_untaxed, 4_550.0)
 
     def test_paid_invoices_finish_the_settlement(self):
-        settlement = self.post(self.make_contract(), 10_000.0)
+        # a one-month contract: once paid, nothing keeps it from closing
+        settlement = self.post(self.make_contract(date_end=date(2025, 1, 31)), 10_000.0)
         move = settlement.move_ids
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=move.ids
@@ -113,3 +122,47 @@ class TestSettlementAccounting(SettlementCase):
         self.assertEqual(settlement.state, "done")
         self.assertEqual(settlement.payment_state, "paid")
         self.assertEqual(settlement.contract_id._closing_blockers(), [])
+
+    def test_statement_pdf_xlsx_and_fapiao_export(self):
+        settlement = self.post(self.make_contract(), 10_000.0)
+        Report = self.env["ir.actions.report"]
+        html = Report._render_qweb_html("emc_contract.report_emc_settlement", settlement.ids)[
+            0
+        ].decode()
+        self.assertIn(settlement.name, html)
+        self.assertIn("5,850.00", html)
+        content, kind = Report._render_xlsx(
+            "emc_contract.report_emc_settlement_xlsx", settlement.ids, {}
+        )
+        self.assertEqual(kind, "xlsx")
+        self.assertTrue(content.startswith(b"PK"))
+        rows = self.env["report.emc_contract.report_emc_settlement_fapiao_xlsx"]._rows(settlement)
+        self.assertEqual(
+            [
+                (
+                    r["buyer"],
+                    r["vat"],
+                    r["product"],
+                    r["tax_code"],
+                    r["amount"],
+                    r["rate"],
+                    r["tax"],
+                )
+                for r in rows
+            ],
+            [
+                (
+                    "巴中市测试食品有限公司",
+                    "91511900MA62000001",
+                    "Energy-saving service",
+                    "3040102000000000000",
+                    5_850.0,
+                    0.06,
+                    351.0,
+                )
+            ],
+        )
+        content, _kind = Report._render_xlsx(
+            "emc_contract.report_emc_settlement_fapiao_xlsx", settlement.ids, {}
+        )
+        self.assertTrue(content.startswith(b"PK"))
