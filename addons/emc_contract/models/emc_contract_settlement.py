@@ -86,7 +86,9 @@ class EmcContract(models.Model):
         self.ensure_one()
         # all or nothing: a period whose data is refused leaves no empty settlement
         with self.env.cr.savepoint():
-            settlement = self.env["emc.settlement"].create(
+            # no "created" note: the version and the tracked stage say it all
+            Settlement = self.env["emc.settlement"].with_context(mail_create_nolog=True)
+            settlement = Settlement.create(
                 {
                     "contract_id": self.id,
                     "date_from": date_from,

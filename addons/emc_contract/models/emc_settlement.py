@@ -156,9 +156,9 @@ class EmcSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
+        # the client's portal users find it through the record rules; the
+        # stage change is tracked once in the chatter
         self._set_stage("to_confirm", {s.id: {"date_sent": fields.Datetime.now()} for s in self})
-        for settlement in self:
-            settlement.message_subscribe(partner_ids=settlement.partner_id.ids)
         return True
 
     def action_confirm(self):

@@ -28,7 +28,10 @@ class EmcContract(models.Model):
             return True  # built already: demo files load again on module update
         esco = self.env.ref("emc_project.company_esco")
         if not esco.chart_template:
-            self.env["account.chart.template"].try_loading("cn", esco, install_demo=False)
+            # _load, not try_loading: demo data loads before the registry is
+            # complete, which try_loading warns about; every module the chart
+            # needs (l10n_cn, account) is a dependency and already loaded
+            self.env["account.chart.template"]._load("cn", esco, install_demo=False)
         esco.partner_id.tz = "Asia/Shanghai"
         admin = self.env.ref("base.user_admin")
         admin.write(
