@@ -12,6 +12,8 @@ from .emc_contract import IN_FORCE_STAGES, SETTLEMENT_PERIOD_MONTHS
 _logger = logging.getLogger(__name__)
 
 SETTLEMENT_CHANNEL = "root.emc_settlement"
+# Stages whose due periods the monthly run settles.
+SETTLED_STAGES = (*IN_FORCE_STAGES, "expired", "terminated")
 
 
 def period_start(day, months):
@@ -123,8 +125,11 @@ class EmcContract(models.Model):
         key keeps a second run from queueing the same job twice.
         """
         until = until or fields.Date.context_today(self)
+        # expired and terminated contracts still have their last periods to settle
+        # (bounded by _settlement_last_day): the December of a contract ending on
+        # 31 December falls due when it has just expired
         contracts = self.search(
-            [("state", "in", IN_FORCE_STAGES), ("date_start", "<", until)], order="id"
+            [("state", "in", SETTLED_STAGES), ("date_start", "<", until)], order="id"
         )
         queued = self.browse()
         for contract in contracts:
@@ -160,9 +165,12 @@ class EmcContract(models.Model):
         reasons = super()._closing_blockers()
         _ = self.env._
         for contract in self:
+            # the periods ended by today, and the last partial one once the terms ended
+            until = fields.Date.context_today(self)
             last_day = contract._settlement_last_day()
-            until = min(fields.Date.context_today(self), last_day) if last_day else None
-            due = contract._due_settlement_periods(until + timedelta(days=1) if until else None)
+            if last_day:
+                until = min(until, last_day + timedelta(days=1))
+            due = contract._due_settlement_periods(until)
             if due:
                 reasons.append(
                     _(

@@ -251,3 +251,33 @@ class TestSettlementFlow(SettlementCase):
         blockers = contract._closing_blockers()
         self.assertEqual(len(blockers), 1)
         self.assertIn("not paid yet", blockers[0])
+
+
+@tagged("post_install", "-at_install")
+class TestSettlementViews(SettlementCase):
+    def test_views_load(self):
+        views = self.Settlement.get_views(
+            [
+                (False, "list"),
+                (False, "form"),
+                (False, "search"),
+                (False, "pivot"),
+                (False, "graph"),
+            ]
+        )
+        self.assertIn("line_ids", views["views"]["form"]["arch"])
+        form = self.Contract.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("action_view_settlements", form)
+        contract = self.make_contract()
+        with self.savings(report(10_000.0)):
+            settlement = self.settle(contract, *self.jan())
+        self.assertEqual(contract.settlement_count, 1)
+        action = contract.action_view_settlements()
+        self.assertEqual(self.Settlement.search(action["domain"]), settlement)
+        wizard = (
+            self.env["emc.settlement.reason"]
+            .with_context(active_model="emc.settlement", active_id=settlement.id)
+            .create({"mode": "dispute", "reason": "数据异常"})
+        )
+        wizard.action_apply()
+        self.assertEqual(settlement.state, "disputed")

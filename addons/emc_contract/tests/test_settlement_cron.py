@@ -38,13 +38,16 @@ class TestSettlementMonthlyRun(SettlementCase):
         failing = self.make_contract(baseline_ids=[(6, 0, unapproved.ids)])
         draft = self.make_contract()
         draft._set_stage("draft")
+        # expired at the end of February: its last two months are still settled
+        expired = self.make_contract(date_end=date(2025, 2, 28))
+        expired._set_stage("expired")
 
         queued = self.Contract._cron_settle_due(until)
-        self.assertEqual(queued, shared | lease | failing)
+        self.assertEqual(queued, shared | lease | failing | expired)
         self.Contract._cron_settle_due(until)
         jobs = self.queued()
-        self.assertEqual(len(jobs), 3, "running twice queues each contract once")
-        self.assertEqual(jobs.mapped("channel"), ["root.emc_settlement"] * 3)
+        self.assertEqual(len(jobs), 4, "running twice queues each contract once")
+        self.assertEqual(jobs.mapped("channel"), ["root.emc_settlement"] * 4)
 
         failed = self.perform(jobs)
         self.assertEqual(failed.records, failing)
@@ -56,9 +59,10 @@ class TestSettlementMonthlyRun(SettlementCase):
             )
             self.assertEqual(set(contract.settlement_ids.mapped("state")), {"to_confirm"})
         self.assertFalse(failing.settlement_ids)
+        self.assertEqual(len(expired.settlement_ids), 2)
 
         # a second month run: only the failing contract is still due
         self.assertEqual(self.Contract._cron_settle_due(until), failing)
         # and the job itself settles nothing twice
-        self.assertFalse((shared | lease)._settle_due_periods(until))
+        self.assertFalse((shared | lease | expired)._settle_due_periods(until))
         self.assertEqual(len(shared.settlement_ids), 3)

@@ -53,6 +53,10 @@ class TestSettlementPortal(HttpCase, SettlementCase):
         self.assertIn("5,850.00", page.text)
         for hidden in (self.other, self.draft):
             self.assertEqual(self.url_open(f"/my/settlements/{hidden.id}").status_code, 404)
+        statement = self.url_open(f"/my/settlements/{self.own.id}?report_type=pdf&download=true")
+        self.assertEqual(statement.status_code, 200)
+        home = self.url_open("/my/home")
+        self.assertIn("/my/settlements", home.text)
 
     def test_client_confirms(self):
         self.authenticate("client-portal", "client-portal-pw")
