@@ -79,6 +79,18 @@ class TestSettlementArithmetic(SettlementCase):
             [("savings_share", "client_to_esco", 2_200.0, 0.9, 1_430.0, 1_287.0)],
         )
 
+    def test_rounding_to_the_fen_half_up(self):
+        contract = self.make_contract(
+            price_ids=[(0, 0, {"carrier": "electricity", "pricing": "fixed", "price": 0.5})]
+        )
+        with self.savings(report(1_300.1004)):
+            settlement = self.settle(contract, *self.jan())
+        # 1,300.100 kWh (to the Wh) x 0.5 = 650.05; x 90 % = 585.045 -> 585.05 (half up)
+        self.assertEqual(
+            self.lines(settlement),
+            [("savings_share", "client_to_esco", 1_300.1, 0.9, 650.05, 585.05)],
+        )
+
     def test_time_of_use_split_by_the_hourly_profile(self):
         contract = self.make_contract(price_ids=[(0, 0, TOU_PRICE)])
         hours = [5.0] * 8 + [10.0] * 16  # valley 40, peak 80, flat 80 kWh
