@@ -12,3 +12,14 @@ from . import emc_fund_request_account_move
 from . import emc_fund_request_tier_definition
 from . import emc_cash_flow
 from . import emc_cash_flow_contract
+from . import emc_settlement
+from . import emc_settlement_version
+from . import emc_settlement_line
+from . import emc_settlement_inputs
+from . import emc_settlement_accounting
+from . import emc_contract_settlement
+from . import account_move
+from . import product_template
+from . import res_company
+from . import res_config_settings
+from . import emc_settlement_demo

@@ -1,0 +1,1 @@
+from . import emc_settlement_reason
