@@ -9,6 +9,10 @@ class MeteringCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # English messages whatever the database's language (translations are
+        # tested with an explicit language).
+        cls.env = cls.env(context=dict(cls.env.context, lang="en_US"))
+        cls.env["res.lang"]._activate_lang("en_US")
         cls.company = cls.env.company
         cls.company.partner_id.tz = "Asia/Shanghai"
         cls.client = cls.env["res.partner"].create(
