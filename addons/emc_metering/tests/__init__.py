@@ -5,3 +5,5 @@ from . import test_mv_forecast
 from . import test_mv_weather
 from . import test_mv_report
 from . import test_mv_portal
+from . import test_reading_import
+from . import test_anomaly
