@@ -34,7 +34,9 @@
         "data/emc_meter_anomaly_cron.xml",
         "views/emc_meter_anomaly_views.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/emc_metering_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }
