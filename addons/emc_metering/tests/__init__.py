@@ -7,3 +7,4 @@ from . import test_mv_report
 from . import test_mv_portal
 from . import test_reading_import
 from . import test_anomaly
+from . import test_ingest_direct
