@@ -252,7 +252,11 @@ def bench_writes(env, rows_total, orm_rows):
     t0 = clock()
     Reading._refresh_rollups()
     env.cr.commit()
-    line("rollup refresh of the ingested 1 M (hourly, daily, monthly)", clock() - t0, inserted)
+    line(
+        f"rollup refresh of the {inserted:,} ingested (hourly, daily, monthly)",
+        clock() - t0,
+        inserted,
+    )
 
 
 # ----------------------------------------------------------------------
@@ -312,7 +316,7 @@ def bench_fit():
     print(
         f"  chosen: {model.model_type}, balance points {model.heating_balance_point} / "
         f"{model.cooling_balance_point} °C (generated with 13 / 23 °C), "
-        f"CV(RMSE) {model.cv_rmse:.3f}",
+        f"CV(RMSE) {model.cv_rmse:.2f} %",
         flush=True,
     )
 
