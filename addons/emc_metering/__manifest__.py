@@ -33,6 +33,7 @@
         "security/emc_meter_anomaly_rules.xml",
         "data/emc_meter_anomaly_cron.xml",
         "views/emc_meter_anomaly_views.xml",
+        "views/emc_meter_rollup_graph_views.xml",
     ],
     "demo": [
         "demo/emc_metering_demo.xml",

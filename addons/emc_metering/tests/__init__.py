@@ -8,3 +8,4 @@ from . import test_mv_portal
 from . import test_reading_import
 from . import test_anomaly
 from . import test_ingest_direct
+from . import test_consumption_graphs
