@@ -24,6 +24,7 @@ it (end, count of periods) instead of opening another. Each new anomaly
 opens one work order of the O&M/fault type in the meter's organisation.
 """
 
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -43,6 +44,8 @@ ANOMALY_STATES = [
     ("acknowledged", "Acknowledged"),
     ("resolved", "Resolved"),
 ]
+_logger = logging.getLogger(__name__)
+
 DEFAULT_LOOKBACK_DAYS = 7
 WORK_ORDER_TYPE = "emc_workorder.wo_type_om_fault"
 
@@ -341,7 +344,13 @@ class EmcMeterAnomaly(models.Model):
             first_day = pytz.utc.localize(since).astimezone(tz).date()
             if last_day < first_day:
                 continue
-            for breach in baseline._band_breaches(first_day, last_day):
+            try:
+                breaches = baseline._band_breaches(first_day, last_day)
+            except UserError as error:
+                # One baseline whose data cannot be judged must not stop the others.
+                _logger.warning("band breaches of baseline %s: %s", baseline.name, error)
+                continue
+            for breach in breaches:
                 if breach["date"] > baseline.date_baseline_end and breach["direction"] != "above":
                     continue
                 start = tz.localize(datetime.combine(breach["date"], time.min))
@@ -444,8 +453,18 @@ class EmcMeterAnomaly(models.Model):
             lambda a: a.meter_id.date_last_reading and a.meter_id.date_last_reading > a.date_start
         )
         if back:
-            back.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+            now = fields.Datetime.now()
             for anomaly in back:
+                # The silence ended at the first reading after it began: a later
+                # silence, even one found after a late backfill, is another anomaly.
+                self.env.cr.execute(
+                    """SELECT min(r.ts) FROM emc_meter_reading r
+                         JOIN emc_meter_channel c ON c.id = r.channel_id
+                        WHERE c.meter_id = %s AND r.ts > %s""",
+                    [anomaly.meter_id.id, anomaly.date_start],
+                )
+                first = self.env.cr.fetchone()[0] or anomaly.meter_id.date_last_reading
+                anomaly.write({"state": "resolved", "date_resolved": now, "date_end": first})
                 anomaly.message_post(
                     body=self.env._(
                         "Readings again since %(date)s UTC.",

@@ -69,6 +69,7 @@ class TestMeterAnomalies(AnomalyMixin, MeteringCase):
         self.ingest(self.energy, self.series(last + timedelta(hours=5), [14.0]))
         self.Anomaly._detect_anomalies(now=last + timedelta(hours=5, minutes=5))
         self.assertEqual(anomaly.state, "resolved")
+        self.assertEqual(anomaly.date_end, last + timedelta(hours=5))
         self.assertEqual(anomaly.work_order_id, order)
         self.assertEqual(self.meter.anomaly_count, 1)
         # a new silence is a new anomaly with its own order
