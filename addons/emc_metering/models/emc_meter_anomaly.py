@@ -21,7 +21,9 @@ period start) in the database; a detected period already covered by an
 anomaly of that meter and kind (between its start and end) is ignored; and
 while an anomaly of a meter and kind is not resolved, later periods extend
 it (end, count of periods) instead of opening another. Each new anomaly
-opens one work order of the O&M/fault type in the meter's organisation.
+opens one work order of the O&M/fault type in the meter's organisation,
+and the alert: a to-do for the energy engineer (else the manager) of the
+meter's project.
 """
 
 import logging
@@ -423,7 +425,21 @@ class EmcMeterAnomaly(models.Model):
             same.append(anomaly)
             new_anomalies |= anomaly
         new_anomalies._open_work_orders()
+        new_anomalies._alert()
         return new_anomalies
+
+    def _alert(self):
+        """A to-do for the energy engineer (else the manager) of each anomaly's project."""
+        for anomaly in self:
+            project = anomaly.project_id
+            user = project.engineer_id or project.user_id
+            if user:
+                anomaly.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=user.id,
+                    summary=self.env._("Meter anomaly: %(name)s", name=anomaly.name),
+                    note=anomaly.description,
+                )
 
     def _covers(self, start):
         """Whether a period starting at ``start`` is already part of this anomaly."""

@@ -90,6 +90,21 @@ class TestMeterAnomalies(AnomalyMixin, MeteringCase):
         self.assertFalse(self.anomalies("offline"))
 
     def test_negative_delta_once_extended_while_unresolved(self):
+        engineer = self.env["res.users"].create(
+            {
+                "name": "节能工程师乙",
+                "login": "engineer-anomaly",
+                "groups_id": [(6, 0, [self.env.ref("emc_project.group_emc_engineer").id])],
+            }
+        )
+        self.meter.project_id = self.env["emc.project"].create(
+            {
+                "name": "一号厂区节能改造",
+                "partner_id": self.client.id,
+                "site_ids": self.site.ids,
+                "engineer_id": engineer.id,
+            }
+        )
         values = [100.0, 101.0, 95.0, 96.0, 97.0, 98.0, 99.0, 100.0, 99.5, 100.5]
         points = self.series(self.start, values)
         self.ingest(self.energy, points)
@@ -104,6 +119,9 @@ class TestMeterAnomalies(AnomalyMixin, MeteringCase):
         self.assertEqual(anomaly.period_count, 2)
         self.assertEqual(anomaly.channel_id, self.energy)
         self.assert_one_order(anomaly)
+        # the alert: one to-do for the project's engineer
+        self.assertEqual(anomaly.activity_ids.user_id, engineer)
+        self.assertEqual(len(anomaly.activity_ids), 1)
         # once resolved, a later drop is a new anomaly
         anomaly.action_acknowledge()
         anomaly.action_resolve()
