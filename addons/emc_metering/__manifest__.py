@@ -30,8 +30,15 @@
         "views/emc_metering_portal_templates.xml",
         "views/emc_metering_menus.xml",
         "views/emc_meter_poller_views.xml",
+        "views/emc_meter_reading_import_views.xml",
+        "security/emc_meter_anomaly_rules.xml",
+        "data/emc_meter_anomaly_cron.xml",
+        "views/emc_meter_anomaly_views.xml",
+        "views/emc_meter_rollup_graph_views.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/emc_metering_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }

@@ -27,3 +27,6 @@ from . import emc_mv_savings_line
 from . import emc_mv_forecast_line
 from . import emc_project_mv
 from . import emc_meter_poller
+from . import emc_meter_anomaly
+from . import emc_meter_anomaly_meter
+from . import emc_meter_demo

@@ -418,7 +418,13 @@ class EmcMeter(models.Model):
         return action
 
     def action_view_consumption(self):
-        return self._action_rollup("emc_metering.emc_meter_rollup_daily_action")
+        action = self._action_rollup("emc_metering.emc_meter_rollup_daily_action")
+        action["views"] = [
+            (self.env.ref("emc_metering.emc_meter_rollup_daily_view_graph_meter").id, "graph"),
+            (False, "pivot"),
+            (False, "list"),
+        ]
+        return action
 
     def action_view_gaps(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("emc_metering.emc_meter_gap_action")

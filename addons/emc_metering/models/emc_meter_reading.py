@@ -13,7 +13,9 @@ Every source (the poller, MQTT gateways, CSV imports, the REST API) writes
 through :meth:`EmcMeterReading._ingest`: COPY into a session-local staging
 table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` that also
 queues the time span it touched per channel in ``emc_meter_rollup_dirty``
-and moves the channels' last values forward. The rollups
+and moves the channels' last values forward. A batch that is all new (the
+common case) is copied straight into the partitions instead, with the same
+outcome (:meth:`EmcMeterReading._ingest_direct`). The rollups
 (``emc_meter_reading_rollup.py``) are brought up to date from that queue.
 """
 
@@ -22,6 +24,7 @@ import math
 from collections import namedtuple
 from datetime import date, timezone
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -39,6 +42,62 @@ PARTITION_PREFIX = "emc_meter_reading_p"
 PARTITIONS_AHEAD = 3
 
 IngestResult = namedtuple("IngestResult", "received inserted duplicates unknown")
+
+# The general path: rows already stored (or repeated in the batch) are skipped.
+_INSERT_STAGED = """
+    WITH ins AS (
+        INSERT INTO emc_meter_reading (ts, value, channel_id, quality)
+        SELECT s.ts, s.value, s.channel_id, s.quality
+          FROM emc_meter_reading_stage s
+          JOIN emc_meter_channel c ON c.id = s.channel_id
+        ON CONFLICT DO NOTHING
+        RETURNING channel_id, ts, value, quality
+    ), spans AS (
+        INSERT INTO emc_meter_rollup_dirty (channel_id, date_from, date_to)
+        SELECT channel_id, min(ts), max(ts) FROM ins GROUP BY channel_id
+    ), latest AS (
+        UPDATE emc_meter_channel c
+           SET last_value = l.value, date_last = l.ts
+          FROM (SELECT DISTINCT ON (channel_id) channel_id, ts, value
+                  FROM ins WHERE value IS NOT NULL AND quality & 1 = 0
+                 ORDER BY channel_id, ts DESC) l
+         WHERE c.id = l.channel_id AND (c.date_last IS NULL OR l.ts > c.date_last)
+     RETURNING c.meter_id, l.ts
+    ), meters AS (
+        UPDATE emc_meter m SET date_last_reading = x.ts
+          FROM (SELECT meter_id, max(ts) AS ts FROM latest GROUP BY meter_id) x
+         WHERE m.id = x.meter_id
+           AND (m.date_last_reading IS NULL OR x.ts > m.date_last_reading)
+    )
+    SELECT (SELECT count(*) FROM ins),
+           (SELECT count(*) FROM emc_meter_reading_stage s
+             WHERE NOT EXISTS (SELECT 1 FROM emc_meter_channel c WHERE c.id = s.channel_id))
+"""
+
+# The direct path, once the batch is known to be all new: the same bookkeeping
+# from the staging table.
+_STAGED_SPANS = """
+    SELECT s.channel_id, s.lo, s.hi, c.id IS NOT NULL,
+           EXISTS (SELECT 1 FROM emc_meter_reading r
+                    WHERE r.channel_id = s.channel_id AND r.ts BETWEEN s.lo AND s.hi)
+      FROM (SELECT channel_id, min(ts) AS lo, max(ts) AS hi
+              FROM emc_meter_reading_stage GROUP BY channel_id) s
+      LEFT JOIN emc_meter_channel c ON c.id = s.channel_id
+"""
+_STAGED_LATEST = """
+    WITH latest AS (
+        UPDATE emc_meter_channel c
+           SET last_value = l.value, date_last = l.ts
+          FROM (SELECT DISTINCT ON (channel_id) channel_id, ts, value
+                  FROM emc_meter_reading_stage WHERE value IS NOT NULL AND quality & 1 = 0
+                 ORDER BY channel_id, ts DESC) l
+         WHERE c.id = l.channel_id AND (c.date_last IS NULL OR l.ts > c.date_last)
+     RETURNING c.meter_id, l.ts
+    )
+    UPDATE emc_meter m SET date_last_reading = x.ts
+      FROM (SELECT meter_id, max(ts) AS ts FROM latest GROUP BY meter_id) x
+     WHERE m.id = x.meter_id AND (m.date_last_reading IS NULL OR x.ts > m.date_last_reading)
+"""
 
 
 def quality_bits(flags):
@@ -183,41 +242,47 @@ class EmcMeterReading(models.AbstractModel):
         cr.copy_expert(
             "COPY emc_meter_reading_stage (channel_id, ts, value, quality) FROM STDIN", buffer
         )
-        cr.execute(
-            """
-            WITH ins AS (
-                INSERT INTO emc_meter_reading (ts, value, channel_id, quality)
-                SELECT s.ts, s.value, s.channel_id, s.quality
-                  FROM emc_meter_reading_stage s
-                  JOIN emc_meter_channel c ON c.id = s.channel_id
-                ON CONFLICT DO NOTHING
-                RETURNING channel_id, ts, value, quality
-            ), spans AS (
-                INSERT INTO emc_meter_rollup_dirty (channel_id, date_from, date_to)
-                SELECT channel_id, min(ts), max(ts) FROM ins GROUP BY channel_id
-            ), latest AS (
-                UPDATE emc_meter_channel c
-                   SET last_value = l.value, date_last = l.ts
-                  FROM (SELECT DISTINCT ON (channel_id) channel_id, ts, value
-                          FROM ins WHERE value IS NOT NULL AND quality & 1 = 0
-                         ORDER BY channel_id, ts DESC) l
-                 WHERE c.id = l.channel_id AND (c.date_last IS NULL OR l.ts > c.date_last)
-             RETURNING c.meter_id, l.ts
-            ), meters AS (
-                UPDATE emc_meter m SET date_last_reading = x.ts
-                  FROM (SELECT meter_id, max(ts) AS ts FROM latest GROUP BY meter_id) x
-                 WHERE m.id = x.meter_id
-                   AND (m.date_last_reading IS NULL OR x.ts > m.date_last_reading)
-            )
-            SELECT (SELECT count(*) FROM ins),
-                   (SELECT count(*) FROM emc_meter_reading_stage s
-                     WHERE NOT EXISTS (SELECT 1 FROM emc_meter_channel c WHERE c.id = s.channel_id))
-            """
-        )
-        inserted, unknown = cr.fetchone()
+        if self._ingest_direct(buffer):
+            inserted, unknown = received, 0
+        else:
+            cr.execute(_INSERT_STAGED)
+            inserted, unknown = cr.fetchone()
         self.env["emc.meter.channel"].invalidate_model(["last_value", "date_last"])
         self.env["emc.meter"].invalidate_model(["date_last_reading"])
         return IngestResult(received, inserted, received - inserted - unknown, unknown)
+
+    @api.model
+    def _ingest_direct(self, buffer):
+        """COPY the staged batch straight into the store when it is all new; False otherwise.
+
+        The common case (a poller's or an import's new readings) needs none of
+        the conflict handling of :data:`_INSERT_STAGED`: when every channel of
+        the batch exists and the store holds no reading of a channel inside
+        the batch's span for it (one index range probe per channel), the
+        batch is copied again, straight into the partitions, inside a
+        savepoint. A duplicate inside the batch, or the same reading
+        committed meanwhile by another writer, makes that COPY fail on the
+        primary key: the savepoint is rolled back and the caller takes the
+        general path, so the result is the same as ``ON CONFLICT DO
+        NOTHING``. The dirty spans and the last values come from the staging
+        table.
+        """
+        cr = self.env.cr
+        cr.execute(_STAGED_SPANS)
+        spans = cr.fetchall()
+        if not all(known and not overlap for _c, _lo, _hi, known, overlap in spans):
+            return False
+        buffer.seek(0)
+        try:
+            with cr.savepoint(flush=False):
+                cr.copy_expert(
+                    "COPY emc_meter_reading (channel_id, ts, value, quality) FROM STDIN", buffer
+                )
+        except psycopg2.errors.UniqueViolation:
+            return False
+        self._mark_dirty([(channel_id, lo, hi) for channel_id, lo, hi, _k, _o in spans])
+        cr.execute(_STAGED_LATEST)
+        return True
 
     @api.model
     def _ingest_readings(self, meter, readings, ts=None):

@@ -27,4 +27,10 @@ class EmcProject(models.Model):
             "emc_metering.emc_meter_rollup_monthly_action"
         )
         action["domain"] = [("project_id", "in", self.ids)]
+        action["views"] = [
+            (self.env.ref("emc_metering.emc_meter_rollup_monthly_view_graph_project").id, "graph"),
+            (False, "pivot"),
+            (False, "list"),
+        ]
+        action["context"] = {"search_default_main": 1}
         return action

@@ -28,4 +28,10 @@ class EmcSite(models.Model):
             "emc_metering.emc_meter_rollup_daily_action"
         )
         action["domain"] = [("site_id", "in", self.ids)]
+        action["views"] = [
+            (self.env.ref("emc_metering.emc_meter_rollup_daily_view_graph_site").id, "graph"),
+            (False, "pivot"),
+            (False, "list"),
+        ]
+        action["context"] = {"search_default_main": 1}
         return action

@@ -7,3 +7,7 @@ from . import test_mv_report
 from . import test_mv_portal
 from . import test_poller
 from . import test_poller_process
+from . import test_reading_import
+from . import test_anomaly
+from . import test_ingest_direct
+from . import test_consumption_graphs
