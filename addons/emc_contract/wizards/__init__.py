@@ -1,0 +1,3 @@
+from . import emc_contract_terminate_wizard
+from . import emc_contract_sign_wizard
+from . import emc_contract_upload_wizard
