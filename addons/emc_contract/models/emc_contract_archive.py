@@ -4,6 +4,40 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
+# Placeholders of the clauses rendered for every user: field paths only.
+CLAUSE_PLACEHOLDERS = tuple(
+    f"object.{path}"
+    for path in (
+        "title",
+        "contract_type",
+        "date_start",
+        "date_end",
+        "term_years",
+        "settlement_period",
+        "mv_option",
+        "company_id.name",
+        "company_id.vat",
+        "company_id.street",
+        "company_id.city",
+        "partner_id.vat",
+        "partner_id.street",
+        "partner_id.city",
+        "project_id.name",
+        "payment_term_id.name",
+        "ownership_note",
+        "trusteeship_fee",
+        "trusteeship_fee_share",
+        "trusteeship_cap",
+        "excess_share",
+        "lease_principal",
+        "lease_annual_rate",
+        "lease_instalments",
+        "lease_date_start",
+        "currency_id.name",
+    )
+)
+
+
 class EmcContract(models.Model):
     """The contract's clauses, its documents and their archive in OCA ``dms``.
 
@@ -45,6 +79,11 @@ class EmcContract(models.Model):
     dms_access_group_id = fields.Many2one(
         "dms.access.group", string="Archive access of the parties", readonly=True, copy=False
     )
+
+    def mail_allowed_qweb_expressions(self):
+        # Plain field paths of the contract that clauses may hold and that any
+        # reader renders without the template editor's right (no code runs).
+        return super().mail_allowed_qweb_expressions() + CLAUSE_PLACEHOLDERS
 
     @api.depends("document_ids")
     def _compute_document_count(self):

@@ -1,1 +1,3 @@
 from . import test_contract_terms
+from . import test_contract_lifecycle
+from . import test_contract_clauses
