@@ -3,7 +3,6 @@ import base64
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-
 # Placeholders of the clauses rendered for every user: field paths only.
 CLAUSE_PLACEHOLDERS = tuple(
     f"object.{path}"

@@ -62,8 +62,9 @@ class LifecycleCase(ContractCase):
         method = "validate_tier" if action == "validate" else "reject_tier"
         result = getattr(record.with_user(user), method)()
         if isinstance(result, dict) and result.get("res_model") == "comment.wizard":
+            # The record's context (e.g. force_report_rendering) goes on.
             wizard = (
-                self.env["comment.wizard"]
+                record.env["comment.wizard"]
                 .with_user(user)
                 .with_context(**result["context"])
                 .create({"comment": comment})
