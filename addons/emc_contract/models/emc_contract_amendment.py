@@ -367,7 +367,7 @@ class EmcContract(models.Model):
         self.ensure_one()
         return (
             self.sudo()
-            .with_context(tracking_disable=True)
+            .with_context(tracking_disable=True, emc_contract_keep_clauses=True)
             .copy(
                 {
                     "name": f"{self.name}/V{amendment.version}",

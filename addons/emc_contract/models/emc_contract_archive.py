@@ -92,7 +92,8 @@ class EmcContract(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         contracts = super().create(vals_list)
-        contracts.filtered(lambda c: not c.clause_ids)._load_clauses()
+        if not self.env.context.get("emc_contract_keep_clauses"):
+            contracts.filtered(lambda c: not c.clause_ids)._load_clauses()
         return contracts
 
     def _document_lang(self):
@@ -192,6 +193,7 @@ class EmcContract(models.Model):
         """File ``raw`` bytes as a document of the contract: attachment, dms file, SHA-256."""
         self.ensure_one()
         directory = self._ensure_dms_directory()
+        self._refresh_archive_access()
         content = base64.b64encode(raw)
         attachment = (
             self.env["ir.attachment"]

@@ -77,6 +77,18 @@ class EmcContract(models.Model):
         # Reviewers may still follow the contract and be assigned activities.
         return [*super()._get_under_validation_exceptions(), "activity_ids", "user_id"]
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_before_signing(self):
+        for contract in self:
+            if contract.state not in ("draft", "cancelled") or contract.signature_ids:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s was submitted or signed: cancel or close it, "
+                        "it cannot be deleted.",
+                        contract=contract.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # Hooks for the settlement (agreed in notes/contract.md)
     # ------------------------------------------------------------------

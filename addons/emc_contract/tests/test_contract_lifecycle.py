@@ -291,3 +291,31 @@ class TestContractLifecycle(LifecycleCase):
         obligation.done = True
         self.assertFalse(activity.exists())
         self.assertTrue(obligation.date_done)
+
+    # ------------------------------------------------------------------
+    # Forms and deletion
+    # ------------------------------------------------------------------
+    def test_forms_of_each_stage_and_deletion(self):
+        contract = self.make_contract()
+        with Form(contract.with_user(self.manager)) as form:
+            form.title = "一号厂区空调节能改造合同（修订）"
+        self.approve(contract)
+        Form(contract.with_user(self.employee))  # the signing stage opens for a reader
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            contract.unlink()
+        contract.with_user(self.manager).action_cancel()
+        self.assertTrue(contract.document_ids)
+        contract.unlink()
+        self.assertFalse(contract.exists())
+        active = self.active_contract()
+        action = active.with_user(self.manager).action_amend()
+        amendment = self.env["emc.contract.amendment"].browse(action["res_id"])
+        with Form(amendment.with_user(self.manager)) as form:
+            form.reason = "调整结算周期"
+        with Form(amendment.terms_id.with_user(self.manager)) as form:
+            form.settlement_period = "quarter"
+        self.assertIn("Quarterly", amendment.diff_html)
+        template = Form(self.env["emc.contract.clause.template"].with_user(self.manager))
+        template.name = "保密"
+        template.body = "双方对 {{ object.name }} 的内容保密。"
+        self.assertTrue(template.save())
