@@ -89,6 +89,13 @@ class EmcContract(models.Model):
                     )
                 )
 
+    def _on_stage_changed(self, old_stage, new_stage):
+        res = super()._on_stage_changed(old_stage, new_stage)
+        # Obligation reminders live while the contract is in force.
+        if (old_stage in IN_FORCE_STAGES) != (new_stage in IN_FORCE_STAGES):
+            self.obligation_ids._schedule_reminders()
+        return res
+
     # ------------------------------------------------------------------
     # Hooks for the settlement (agreed in notes/contract.md)
     # ------------------------------------------------------------------
@@ -219,7 +226,6 @@ class EmcContract(models.Model):
         for contract in self:
             document = contract._generate_signed_document()
             contract._archive_on_workorder(document)
-            contract.obligation_ids._schedule_reminders()
         return True
 
     def action_amend(self):

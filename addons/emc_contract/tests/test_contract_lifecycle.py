@@ -291,6 +291,19 @@ class TestContractLifecycle(LifecycleCase):
         obligation.done = True
         self.assertFalse(activity.exists())
         self.assertTrue(obligation.date_done)
+        # Reminders of open obligations end with the contract.
+        other = self.env["emc.contract.obligation"].create(
+            {
+                "contract_id": contract.id,
+                "name": "设备移交",
+                "date_due": date(2029, 12, 31),
+                "user_id": self.manager.id,
+            }
+        )
+        reminder = other.activity_id
+        self.assertTrue(reminder)
+        contract._terminate(date(2025, 6, 30), "客户破产")
+        self.assertFalse(reminder.exists())
 
     # ------------------------------------------------------------------
     # Forms and deletion
