@@ -150,6 +150,16 @@ class TestContractLifecycle(LifecycleCase):
         )
         self.assertFalse(DmsFile.with_user(self.other_user).search([("id", "in", files.ids)]))
         self.assertEqual(DmsFile.with_user(self.manager).search([("id", "in", files.ids)]), files)
+        # The evidence records follow the contract's portal rule.
+        for model, records in (
+            ("emc.contract.document", contract.document_ids),
+            ("emc.contract.signature", contract.signature_ids),
+            ("emc.contract.clause", contract.clause_ids),
+        ):
+            Model = self.env[model]
+            domain = [("id", "in", records.ids)]
+            self.assertEqual(Model.with_user(self.client_user).search(domain), records, model)
+            self.assertFalse(Model.with_user(self.other_user).search(domain), model)
 
     # ------------------------------------------------------------------
     # Amendments
