@@ -71,3 +71,35 @@ class TestContractPortal(LifecycleCase, HttpCase):
         self.assertNotIn("Sign the contract", res.text)
         res = self.url_open("/my/home")
         self.assertIn("/my/contracts", res.text)
+
+    def test_back_office_forms_render(self):
+        """The contract and amendment forms (reviews, signatures, documents) open without error."""
+        contract = self.active_contract()
+        action = contract.with_user(self.manager).action_amend()
+        amendment = self.env["emc.contract.amendment"].browse(action["res_id"])
+        self.admin.lang = "en_US"
+        show_reviews = """
+            [...document.querySelectorAll('.o_notebook .nav-link')]
+                .find((tab) => tab.textContent.trim() === 'Approval').click();
+            setTimeout(() => {
+                if (document.querySelector('.o_field_widget[name=review_ids]')) {
+                    console.log('test successful');
+                } else {
+                    console.error('the reviews of the approval are not shown');
+                }
+            }, 1000);
+        """
+        self.browser_js(
+            f"/odoo/emc.contract/{contract.id}",
+            show_reviews,
+            ready="!!document.querySelector('.o_form_view .o_notebook')",
+            login=self.admin.login,
+            timeout=120,
+        )
+        self.browser_js(
+            f"/odoo/emc.contract.amendment/{amendment.id}",
+            "console.log('test successful')",
+            ready="!!document.querySelector('.o_form_view .o_statusbar_status')",
+            login=self.admin.login,
+            timeout=120,
+        )
