@@ -110,9 +110,14 @@ class EmcContract(models.Model):
     def _load_clauses(self):
         """Replace the clauses with those of the templates of the contract's type."""
         Template = self.env["emc.contract.clause.template"]
+        # Contracts created together mostly share type, company and language.
+        found = {}
         for contract in self:
             lang = contract._document_lang()
-            templates = Template.with_context(lang=lang).search(Template._domain_for(contract))
+            key = (contract.contract_type, contract.company_id.id, lang)
+            if key not in found:
+                found[key] = Template.with_context(lang=lang).search(Template._domain_for(contract))
+            templates = found[key]
             contract.clause_ids = [Command.clear()] + [
                 Command.create(
                     {
