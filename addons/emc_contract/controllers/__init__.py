@@ -1,1 +1,2 @@
 from . import portal_settlement
+from . import portal

@@ -4,6 +4,16 @@ from . import emc_contract_tou_line
 from . import emc_contract_tier
 from . import emc_contract_guarantee_line
 from . import emc_contract_terms
+from . import emc_contract_clause_template
+from . import emc_contract_clause
+from . import emc_contract_document
+from . import emc_contract_signature
+from . import emc_contract_obligation
+from . import emc_contract_lifecycle
+from . import emc_contract_archive
+from . import emc_contract_signing
+from . import emc_contract_amendment
+from . import tier_definition
 from . import emc_budget_line
 from . import emc_budget_analytic_line
 from . import emc_budget_project

@@ -231,16 +231,3 @@ class EmcContract(models.Model):
                     )
                 )
             contract._check_terms_consistent()
-
-    # ------------------------------------------------------------------
-    # Hooks between the lifecycle and the settlement (notes: contract.md).
-    # The lifecycle defines them too; the lead keeps one definition at merge.
-    # ------------------------------------------------------------------
-
-    def _on_terminated(self):
-        """Hook called after an early termination is written (settlement settles the rest)."""
-        return True
-
-    def _closing_blockers(self):
-        """Translated reasons that prevent closing the contract (none by default)."""
-        return []

@@ -6,3 +6,7 @@ from . import test_settlement
 from . import test_settlement_accounting
 from . import test_settlement_cron
 from . import test_settlement_portal
+from . import test_contract_lifecycle
+from . import test_contract_clauses
+from . import test_contract_workorder
+from . import test_contract_portal
