@@ -27,19 +27,29 @@ class EmcWechatRateLimit(models.Model):
         """Count one request of ``key``; ``(allowed, retry_after_seconds)``."""
         now = time.time()
         start = ratelimit.window_start(now, period)
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                """
-                INSERT INTO emc_wechat_rate_limit (key, window_start, hits)
-                VALUES (%s, %s, 1)
-                ON CONFLICT (key, window_start)
-                DO UPDATE SET hits = emc_wechat_rate_limit.hits + 1
-                RETURNING hits
-                """,
-                (key, start),
-            )
-            count = cr.fetchone()[0]
+        registry = self.env.registry
+        if registry.in_test_mode():
+            # Tests share one cursor guarded by a lock held by the request's
+            # thread; a second cursor from FastAPI's worker thread would wait forever.
+            count = self._count(self.env.cr, key, start)
+        else:
+            with registry.cursor() as cr:
+                count = self._count(cr, key, start)
         return ratelimit.allowed(count, limit), ratelimit.retry_after(now, period)
+
+    @api.model
+    def _count(self, cr, key, start):
+        cr.execute(
+            """
+            INSERT INTO emc_wechat_rate_limit (key, window_start, hits)
+            VALUES (%s, %s, 1)
+            ON CONFLICT (key, window_start)
+            DO UPDATE SET hits = emc_wechat_rate_limit.hits + 1
+            RETURNING hits
+            """,
+            (key, start),
+        )
+        return cr.fetchone()[0]
 
     @api.model
     def _cron_purge(self):
