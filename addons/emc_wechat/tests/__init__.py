@@ -1,2 +1,3 @@
 from . import test_api_auth
 from . import test_api_customer
+from . import test_api_integrator
