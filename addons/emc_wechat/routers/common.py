@@ -2,7 +2,7 @@
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,10 @@ bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer 
 api_key_scheme = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="The integrator key (emck_...)."
 )
+
+
+# Record ids in paths: PostgreSQL integers, so that a huge number is a 422, not a 500.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Strict(BaseModel):

@@ -21,6 +21,7 @@ from odoo.addons.emc_workorder.models.emc_workorder import TEXT_LIMITS
 from .common import (
     Page,
     Paging,
+    RecordId,
     Strict,
     integrator_env,
     integrator_key,
@@ -61,7 +62,9 @@ class WorkorderOut(BaseModel):
 
 
 class WorkorderIn(Strict):
-    partner_id: int = Field(ge=1, description="The enterprise (res.partner) requesting")
+    partner_id: int = Field(
+        ge=1, le=2_147_483_647, description="The enterprise (res.partner) requesting"
+    )
     description: str = Field(min_length=1, max_length=TEXT_LIMITS["description"])
     requested_type_code: str | None = Field(None, max_length=64)
     contact_name: str | None = Field(None, max_length=TEXT_LIMITS["contact_name"])
@@ -195,7 +198,7 @@ def list_workorders(env: Env, paged: Paged):
     response_model=WorkorderOut,
     dependencies=[scope("workorders:read")],
 )
-def get_workorder(order_id: int, env: Env):
+def get_workorder(order_id: RecordId, env: Env):
     return _order_out(_one(env, "emc.workorder", order_id))
 
 
@@ -274,7 +277,7 @@ def list_projects(env: Env, paged: Paged):
     response_model=ProjectOut,
     dependencies=[scope("projects:read")],
 )
-def get_project(project_id: int, env: Env):
+def get_project(project_id: RecordId, env: Env):
     return _project_out(_one(env, "emc.project", project_id))
 
 
@@ -455,7 +458,7 @@ def list_contracts(env: Env, paged: Paged):
     response_model=ContractOut,
     dependencies=[scope("contracts:read")],
 )
-def get_contract(contract_id: int, env: Env):
+def get_contract(contract_id: RecordId, env: Env):
     return _contract_out(_one(env, "emc.contract", contract_id))
 
 

@@ -28,7 +28,7 @@ from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.phone_validation.tools import phone_validation
 
 from ..models.emc_wechat_client import ERR_BUSY, ERR_INVALID_CODE, ERR_RATE, WechatError
-from .common import Page, Paging, Strict, ip_rate_limit, mp_env, mp_token, page_of, paging
+from .common import Page, Paging, RecordId, Strict, ip_rate_limit, mp_env, mp_token, page_of, paging
 from .errors import ApiError, not_found
 
 router = APIRouter(dependencies=[Depends(ip_rate_limit)])
@@ -131,7 +131,7 @@ class RequestForm(Strict):
     """A new request (multipart/form-data with the photos and videos)."""
 
     description: str = Field(min_length=1, max_length=TEXT_LIMITS["description"])
-    requested_type_id: int | None = Field(None, ge=1)
+    requested_type_id: int | None = Field(None, ge=1, le=2_147_483_647)
     contact_name: str | None = Field(None, max_length=TEXT_LIMITS["contact_name"])
     phone: str | None = Field(None, max_length=TEXT_LIMITS["phone"])
     street: str | None = Field(None, max_length=TEXT_LIMITS["street"])
@@ -557,7 +557,7 @@ def submit_workorder(
 
 
 @router.get("/workorders/{order_id}", tags=["workorders"], response_model=WorkorderDetail)
-def my_workorder(order_id: int, env: Env):
+def my_workorder(order_id: RecordId, env: Env):
     """One of my requests with its timeline (the events a customer sees)."""
     order = _my_order(env, order_id)
     answer = _order_out(order)
@@ -579,7 +579,7 @@ def my_workorder(order_id: int, env: Env):
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def scheme(order_id: int, env: Env):
+def scheme(order_id: RecordId, env: Env):
     """Download the scheme pushed for confirmation."""
     order = _my_order(env, order_id)
     if not _scheme_available(order):
@@ -594,7 +594,7 @@ def scheme(order_id: int, env: Env):
 
 
 @router.post("/workorders/{order_id}/confirm", tags=["workorders"], response_model=WorkorderOut)
-def confirm(order_id: int, body: ConfirmIn, env: Env):
+def confirm(order_id: RecordId, body: ConfirmIn, env: Env):
     """Confirm the scheme with a handwritten signature (PNG or JPEG)."""
     order = _my_order(env, order_id)
     data = (
@@ -612,7 +612,7 @@ def confirm(order_id: int, body: ConfirmIn, env: Env):
 
 
 @router.post("/workorders/{order_id}/reject", tags=["workorders"], response_model=WorkorderOut)
-def reject(order_id: int, body: RejectIn, env: Env):
+def reject(order_id: RecordId, body: RejectIn, env: Env):
     """Reject the scheme, saying why."""
     order = _my_order(env, order_id)
     order.action_reject_scheme(body.reason)
@@ -621,7 +621,7 @@ def reject(order_id: int, body: RejectIn, env: Env):
 
 @router.post("/workorders/{order_id}/information", tags=["workorders"], response_model=SubmitOut)
 def add_information(
-    order_id: int,
+    order_id: RecordId,
     form: Annotated[InformationForm, Form(media_type="multipart/form-data")],
     env: Env,
 ):
@@ -642,7 +642,7 @@ def add_information(
 
 
 @router.post("/workorders/{order_id}/rating", tags=["workorders"], response_model=WorkorderOut)
-def rate(order_id: int, body: RateIn, env: Env):
+def rate(order_id: RecordId, body: RateIn, env: Env):
     """Rate a closed request (1-5 stars)."""
     order = _my_order(env, order_id)
     order.action_rate(body.stars, body.comment or None)
@@ -672,7 +672,7 @@ def my_contracts(env: Env, paged: Paged):
 
 
 @router.get("/contracts/{contract_id}", tags=["contracts"], response_model=ContractOut)
-def my_contract(contract_id: int, env: Env):
+def my_contract(contract_id: RecordId, env: Env):
     contract = env["emc.contract"].search([("id", "=", contract_id)])
     if not contract:
         raise not_found(env)
@@ -701,7 +701,7 @@ def my_sites(env: Env, paged: Paged):
 
 @router.get("/sites/{site_id}/consumption", tags=["sites"], response_model=list[ConsumptionOut])
 def site_consumption(
-    site_id: int,
+    site_id: RecordId,
     env: Env,
     months: Annotated[int, Query(ge=1, le=60)] = 24,
 ):
@@ -729,7 +729,7 @@ def site_consumption(
 
 
 @router.get("/sites/{site_id}/savings", tags=["sites"], response_model=list[SavingsOut])
-def site_savings(site_id: int, env: Env):
+def site_savings(site_id: RecordId, env: Env):
     """Measured savings per period (approved baselines only, as in the portal)."""
     site = _my_site(env, site_id)
     lines = env["emc.mv.savings.line"].search(
