@@ -76,7 +76,4 @@ def error_answer(env, exc):
         # ValidationError included: the model's own message says what to change.
         return 400, {"code": "refused", "message": str(exc.args[0])}, {}
     _logger.error("REST API call failed", exc_info=exc)
-    import traceback
-
-    traceback.print_exception(exc)  # DEBUG
     return 500, {"code": "server_error", "message": env._("Server error; try again later.")}, {}
