@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
@@ -112,6 +113,20 @@ class TestApiIntegrator(ApiCase):
         )
         self.key.active = False
         self.assertError(self.api("GET", "/whoami", secret=new), 401, "unauthorized")
+
+    def test_key_configuration_is_checked(self):
+        Key = self.env["emc.wechat.api.key"]
+        with self.assertRaisesRegex(ValidationError, "Unknown scopes"):
+            Key.create(
+                {
+                    "name": "x",
+                    "company_id": self.bureau.id,
+                    "user_id": self.int_user.id,
+                    "scopes": "workorders:read everything",
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "must be an internal user"):
+            Key.create({"name": "x", "company_id": self.bureau.id, "user_id": self.user_a.id})
 
     def test_a_customer_token_is_no_integrator_key(self):
         token = self.token(self.user_a)
