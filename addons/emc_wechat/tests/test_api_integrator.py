@@ -267,3 +267,32 @@ class TestApiIntegrator(ApiCase):
             422,
             "invalid_input",
         )
+
+    def test_pushed_readings_reach_the_customers_consumption(self):
+        rows = [
+            {
+                "meter_code": "API-M1",
+                "channel": self.channel_code,
+                "ts": f"2026-11-01T0{h}:00:00Z",
+                "value": 100.0 + 2 * h,
+            }
+            for h in range(4)
+        ]
+        self.assertEqual(
+            self.api("POST", "/readings", json_body={"readings": rows}).status_code, 200
+        )
+        self.env["emc.meter.reading"]._refresh_rollups()
+        site = self.meter.site_id
+        response = self.call(
+            "GET", f"/api/v1/mp/sites/{site.id}/consumption", token=self.token(self.user_a)
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual([(m["month"], m["quantity"]) for m in response.json()], [("2026-11", 6.0)])
+        # The other enterprise does not see this site.
+        self.assertError(
+            self.call(
+                "GET", f"/api/v1/mp/sites/{site.id}/consumption", token=self.token(self.user_b)
+            ),
+            404,
+            "not_found",
+        )
