@@ -18,6 +18,11 @@
     "data": [
         "security/ir.model.access.csv",
         "views/emc_wechat_menus.xml",
+        "data/fastapi_endpoint_data.xml",
+        "views/emc_wechat_api_key_views.xml",
+        "views/emc_wechat_token_views.xml",
+        "views/res_config_settings_api_views.xml",
+        "views/emc_wechat_api_menus.xml",
     ],
     "demo": [],
     "application": False,
