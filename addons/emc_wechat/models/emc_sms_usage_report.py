@@ -108,6 +108,7 @@ FROM cumulated c
         """{quota, used, overage, cost, period}: the current package year's SMS usage."""
         config = self._quota_config()
         first, end = self._package_period()
+        self.env["emc.notification"].flush_model(["channel", "date_sent", "sms_segments"])
         self.env.cr.execute(
             """SELECT COALESCE(sum(sms_segments), 0) FROM emc_notification
                WHERE channel = 'sms' AND date_sent IS NOT NULL

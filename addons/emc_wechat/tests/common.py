@@ -1,4 +1,7 @@
+from werkzeug.urls import url_parse
+
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tests.common import _super_send
 
 from odoo.addons.queue_job.job import Job
 
@@ -67,6 +70,14 @@ class NotifyFakesMixin:
                 for i, event in enumerate(events)
             ]
         )
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test guard compares the timeout with a number; the Alibaba SDK
+        # gives a (connect, read) tuple. The fakes are on loopback: let them through.
+        if url_parse(r.url).host == "127.0.0.1":
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
 
     def setUp(self):
         super().setUp()

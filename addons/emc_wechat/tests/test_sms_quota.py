@@ -87,7 +87,7 @@ class TestSmsQuota(NotifyCase):
         self.assertAlmostEqual(line.cost, 0.12)
 
     def test_new_package_year_resets_the_count(self):
-        today = fields.Date.context_today(self)
+        today = fields.Date.context_today(self.env["emc.sms.usage.report"])
         self.icp.set_param("emc_wechat.sms_package_start", today.isoformat())
         first, end = self.env["emc.sms.usage.report"]._package_period()
         self.assertEqual(first, today)
