@@ -15,7 +15,12 @@ class TestWorkorderNotices(NotifyFakesMixin, WorkorderCase):
         super().setUpClass()
         cls._setup_fakes()
         cls.customer.write(
-            {"mobile": "13881680009", "emc_notify_channel": "wechat", "emc_wechat_subscribed": True}
+            {
+                "mobile": "13881680009",
+                "email": "kehu@example.cn",
+                "emc_notify_channel": "wechat",
+                "emc_wechat_subscribed": True,
+            }
         )
         cls.customer.sudo().wechat_openid = "oOPENID-enterprise"
 
