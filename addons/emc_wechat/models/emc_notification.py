@@ -93,6 +93,15 @@ class EmcNotification(models.Model):
         ("identity_key_uniq", "unique(identity_key)", "This event was already notified."),
     ]
 
+    def _compute_display_name(self):
+        events = dict(self._fields["event"]._description_selection(self.env))
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for delivery in self:
+            delivery.display_name = (
+                f"{events.get(delivery.event, '')} → {delivery.partner_id.display_name or ''} "
+                f"({channels.get(delivery.channel, '')})"
+            )
+
     # ------------------------------------------------------------------
     # Routing
     # ------------------------------------------------------------------

@@ -243,3 +243,10 @@ class TestNotifyRouting(NotifyCase):
         self.assertEqual((bad.delivery_state, bad.state), ("undelivered", "fallback"))
         self.assertEqual(bad.error, "MK:0001: 用户关机")
         self.assertEqual((bad.fallback_id.channel, bad.fallback_id.state), ("mail", "sent"))
+
+    def test_display_name(self):
+        delivery = self._notify()
+        self.assertEqual(
+            delivery.display_name,
+            f"Scheme ready for confirmation → {self.customer.name} (WeChat subscribe message)",
+        )
