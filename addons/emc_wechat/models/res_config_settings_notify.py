@@ -85,7 +85,10 @@ class ResConfigSettings(models.TransientModel):
                             "Quiet hours are times of day as HH:MM, not “%(value)s”.", value=value
                         )
                     ) from None
-            if settings.emc_sms_package_start and not fields.Date.to_date(
-                settings.emc_sms_package_start
-            ):
-                raise ValidationError(self.env._("The package start is a date as YYYY-MM-DD."))
+            if settings.emc_sms_package_start:
+                try:
+                    fields.Date.to_date(settings.emc_sms_package_start)
+                except ValueError:
+                    raise ValidationError(
+                        self.env._("The package start is a date as YYYY-MM-DD.")
+                    ) from None

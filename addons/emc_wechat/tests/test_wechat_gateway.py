@@ -2,7 +2,7 @@ import threading
 import uuid
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
@@ -136,3 +136,20 @@ class TestWechatGateway(NotifyCase):
         self.assertEqual(len(tokens), 2)
         self.assertEqual(tokens[0], tokens[1])
         self.assertEqual(self.wechat.token_calls, 1)
+
+    def test_forced_refresh_for_the_api_client(self):
+        """``force`` (emc.wechat.client's signature) replaces the cached token."""
+        gateway = self.env["emc.wechat.gateway"]
+        old = gateway._get_access_token()
+        new = gateway._get_access_token(force=True)
+        self.assertNotEqual(new, old)
+        self.assertEqual(self.wechat.token_calls, 2)
+        self.assertEqual(gateway._get_access_token(), new)
+
+    def test_quiet_hours_settings_validated(self):
+        Settings = self.env["res.config.settings"]
+        with self.assertRaisesRegex(ValidationError, "HH:MM"):
+            Settings.create({"emc_notify_quiet_start": "25:00"})
+        with self.assertRaisesRegex(ValidationError, "YYYY-MM-DD"):
+            Settings.create({"emc_sms_package_start": "next year"})
+        Settings.create({"emc_notify_quiet_start": "21:30", "emc_sms_package_start": "2026-04-01"})
