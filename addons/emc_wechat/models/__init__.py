@@ -5,3 +5,14 @@ from . import emc_wechat_rate_limit
 from . import res_partner_wechat
 from . import res_config_settings_wechat_api
 from . import fastapi_endpoint
+from . import emc_wechat_token_cache
+from . import emc_wechat_gateway
+from . import emc_wechat_template
+from . import emc_sms_gateway
+from . import emc_sms_template
+from . import emc_notification
+from . import emc_sms_usage_report
+from . import res_partner_notify
+from . import res_config_settings_notify
+from . import emc_workorder_notify
+from . import emc_contract_notify

@@ -2,3 +2,8 @@ from . import test_api_auth
 from . import test_api_customer
 from . import test_api_integrator
 from . import test_api_schemathesis
+from . import test_wechat_gateway
+from . import test_notify_routing
+from . import test_sms_quota
+from . import test_notify_hooks
+from . import test_sms_report_route
