@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.tools import format_list
 
 from odoo.addons.queue_job.job import identity_exact
 
@@ -174,10 +175,8 @@ class EmcContract(models.Model):
             if due:
                 reasons.append(
                     _(
-                        "%(count)s periods of contract %(contract)s are not settled yet "
-                        "(from %(start)s).",
+                        "%(count)s settlement periods are not settled yet (from %(start)s)",
                         count=len(due),
-                        contract=contract.display_name,
                         start=due[0][0],
                     )
                 )
@@ -187,9 +186,8 @@ class EmcContract(models.Model):
             if open_settlements:
                 reasons.append(
                     _(
-                        "Settlements %(settlements)s of contract %(contract)s are not paid yet.",
-                        settlements=", ".join(open_settlements.mapped("name")),
-                        contract=contract.display_name,
+                        "settlements %(settlements)s are not paid yet",
+                        settlements=format_list(self.env, open_settlements.mapped("name")),
                     )
                 )
         return reasons

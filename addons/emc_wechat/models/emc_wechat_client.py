@@ -1,4 +1,5 @@
 import logging
+import time
 
 import requests
 
@@ -13,6 +14,7 @@ ERR_INVALID_TOKEN = (40001, 42001)
 ERR_INVALID_CODE = (40029, 40163)
 ERR_RATE = 45011
 # A cached access token is renewed this many seconds before WeChat expires it.
+TOKEN_MARGIN = 300
 
 
 class WechatError(Exception):
@@ -84,8 +86,32 @@ class EmcWechatClient(models.AbstractModel):
 
     @api.model
     def _get_access_token(self, force=False):
-        """The mini-program's access token: the gateway's stable token, shared by the workers."""
-        return self.env["emc.wechat.gateway"]._get_access_token(force=force)
+        """The mini-program's access token (client credential), cached until near its expiry.
+
+        The notification gateway (``emc.wechat.gateway``) keeps its own stable
+        token (``cgi-bin/stable_token``), which WeChat keeps apart from this
+        one: fetching either does not invalidate the other.
+        """
+        icp = self.env["ir.config_parameter"].sudo()
+        token = icp.get_param("emc_wechat.access_token")
+        expires = float(icp.get_param("emc_wechat.access_token_expires", "0") or 0)
+        if token and not force and expires - TOKEN_MARGIN > time.time():
+            return token
+        config = self._config()
+        answer = self._call(
+            "/cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": config["appid"],
+                "secret": config["secret"],
+            },
+        )
+        icp.set_param("emc_wechat.access_token", answer["access_token"])
+        icp.set_param(
+            "emc_wechat.access_token_expires",
+            str(time.time() + int(answer.get("expires_in", 7200))),
+        )
+        return answer["access_token"]
 
     @api.model
     def _code2session(self, code):

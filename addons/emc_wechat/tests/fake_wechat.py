@@ -6,9 +6,6 @@ API makes, including their error codes:
 - ``GET /cgi-bin/token?grant_type=client_credential&appid&secret`` →
   ``{"access_token", "expires_in"}``; ``40013`` for another appid, ``40125``
   for a wrong secret.
-- ``POST /cgi-bin/stable_token`` with ``{"grant_type", "appid", "secret",
-  "force_refresh"}`` → the same as ``/cgi-bin/token`` (the gateway's
-  token, shared by the workers).
 - ``GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code``
   → ``{"openid", "session_key", "unionid"}``; ``40029`` invalid code,
   ``45011`` too frequent, ``-1`` system busy (codes listed in ``ERRORS``).
@@ -62,10 +59,6 @@ class FakeWechat:
         def q(name):
             return query.get(name, [""])[0]
 
-        if path == "/cgi-bin/stable_token":
-            body = body or {}
-            query = {"appid": [body.get("appid", "")], "secret": [body.get("secret", "")]}
-            path = "/cgi-bin/token"
         if path == "/cgi-bin/token":
             if q("appid") != APPID:
                 return {"errcode": 40013, "errmsg": "invalid appid"}
