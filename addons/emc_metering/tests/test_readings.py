@@ -221,6 +221,16 @@ class TestRollups(MeteringCase):
         self.assertEqual(rows.site_id, other)
 
     def test_refresh_runs_once_at_a_time(self):
+        # Nothing queued: a reader needing current figures does not wait for
+        # a refresh running elsewhere (it would block here until the other
+        # cursor let go). The queue is emptied in this transaction only.
+        self.env.cr.execute("DELETE FROM emc_meter_rollup_dirty")
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", (0x454D43, 2))
+            try:
+                self.assertEqual(self.Reading._refresh_rollups(wait=True), 0)
+            finally:
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", (0x454D43, 2))
         self.ingest(self.energy, self.series(datetime(2026, 3, 2, 0, 0), [0.0, 1.0]))
         with self.env.registry.cursor() as other:
             other.execute("SELECT pg_advisory_lock(%s, %s)", (0x454D43, 2))
