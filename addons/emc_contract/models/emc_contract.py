@@ -24,7 +24,7 @@ CONTRACT_STAGES = [
     ("draft", "Draft"),
     ("approval", "In approval"),
     ("signing", "Signing"),
-    ("active", "Active"),
+    ("active", "In force"),
     ("amending", "Amending"),
     ("terminated", "Terminated early"),
     ("expired", "Expired"),
