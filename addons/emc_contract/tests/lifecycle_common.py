@@ -42,6 +42,9 @@ class LifecycleCase(ContractCase):
             login="emc_ct_client",
             groups="base.group_portal",
             partner_id=cls.client_contact.id,
+            # The portal answers in the user's language: English in the tests
+            # (whatever the database's language).
+            lang="en_US",
         )
         cls.other_client = cls.env["res.partner"].create(
             {"name": "巴中另一家公司", "is_company": True}

@@ -135,8 +135,12 @@ class NotifyCase(NotifyFakesMixin, TransactionCase):
             {"name": "短信用户", "mobile": "+86 138 8168 0002", "email": "sms@example.cn"}
         )
         cls.record = Partner.create({"name": "巴中市恩阳区某工厂", "is_company": True})
+        # Warnings go out in each administrator's language: English here.
         cls.admin = new_test_user(
-            cls.env, login="emc_notify_admin", groups="emc_project.group_emc_admin,base.group_user"
+            cls.env,
+            login="emc_notify_admin",
+            groups="emc_project.group_emc_admin,base.group_user",
+            lang="en_US",
         )
 
     def _notify(self, event="scheme_ready", partner=None, **kwargs):
