@@ -10,6 +10,7 @@ from odoo.tools.translate import LazyTranslate
 from odoo.addons.emc_project.models.emc_stage_mixin import stage_field
 
 from ..lib.amendment import diff_terms
+from .emc_contract_lifecycle import tier_rejection_reason
 
 _lt = LazyTranslate(__name__)
 
@@ -206,10 +207,7 @@ class EmcContractAmendment(models.Model):
     def _rejected_tier(self, tiers=False):
         res = super()._rejected_tier(tiers)
         if self.state == "approval" and self.validation_status == "rejected":
-            rejected = self.review_ids.filtered(lambda r: r.status == "rejected")
-            reason = "; ".join(filter(None, rejected.mapped("comment"))) or self.env._(
-                "Rejected by %(user)s.", user=self.env.user.name
-            )
+            reason = tier_rejection_reason(self)
             self.with_context(skip_validation_check=True)._set_stage(
                 "draft", {self.id: {"rejection_reason": reason}}
             )

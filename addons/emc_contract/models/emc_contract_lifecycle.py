@@ -11,6 +11,14 @@ _lt = LazyTranslate(__name__)
 CANCELLABLE_STAGES = ("draft", "approval", "signing")
 
 
+def tier_rejection_reason(record):
+    """The reviewers' comments on a tier rejection of ``record``, or who rejected it."""
+    rejected = record.review_ids.filtered(lambda r: r.status == "rejected")
+    return "; ".join(filter(None, rejected.mapped("comment"))) or record.env._(
+        "Rejected by %(user)s.", user=record.env.user.name
+    )
+
+
 class EmcContract(models.Model):
     """The lifecycle of a contract: approval, signing, force, amendment, end.
 
@@ -173,11 +181,7 @@ class EmcContract(models.Model):
     def _rejected_tier(self, tiers=False):
         res = super()._rejected_tier(tiers)
         if self.state == "approval" and self.validation_status == "rejected":
-            rejected = self.review_ids.filtered(lambda r: r.status == "rejected")
-            reason = "; ".join(filter(None, rejected.mapped("comment"))) or self.env._(
-                "Rejected by %(user)s.", user=self.env.user.name
-            )
-            self._action_rejected(reason)
+            self._action_rejected(tier_rejection_reason(self))
         return res
 
     def _action_approved(self):
