@@ -32,30 +32,13 @@ fixed seeds.
 import argparse
 import io
 import os
-import subprocess
-import sys
 import time
 from datetime import date, datetime, timedelta
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import install_database, open_registry, psql
+
 BATCH = 100_000
 STEP = timedelta(minutes=15)
-
-
-def odoo_src():
-    with open(os.path.join(ROOT, ".odoo-src")) as fh:
-        return fh.read().strip()
-
-
-def addons_path():
-    src = odoo_src()
-    return f"{ROOT}/addons,{src}/odoo/addons,{src}/addons"
-
-
-def psql(sql, db="postgres"):
-    return subprocess.run(
-        ["psql", "-d", db, "-tAc", sql], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def create_database(db, template):
@@ -66,23 +49,7 @@ def create_database(db, template):
         print(f"creating {db} from {template}", flush=True)
         psql(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
         return
-    print(f"creating {db} (emc_metering, no demo data)...", flush=True)
-    subprocess.run(
-        [
-            os.path.join(ROOT, ".venv", "bin", "odoo"),
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            db,
-            "-i",
-            "emc_metering",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+    install_database(db, "emc_metering")
 
 
 def line(label, seconds, rows=None, note=""):
@@ -434,23 +401,10 @@ def main():
     orm_rows = args.orm_rows or writes
 
     create_database(args.db, args.template)
-    sys.argv = [sys.argv[0]]
+    registry = open_registry(args.db)
     import odoo
-    from odoo.tools import config
 
-    config.parse_config(
-        [
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            args.db,
-            "--log-level=warn",
-        ]
-    )
-    odoo.modules.module.initialize_sys_path()
     try:
-        registry = odoo.modules.registry.Registry(args.db)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             env.company.partner_id.tz = "Asia/Shanghai"

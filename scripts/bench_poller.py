@@ -25,47 +25,15 @@ import logging
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ROOT, ensure_database, open_registry
+
+# The simulated meters run in a child process that imports bench_protocols.
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import bench_protocols  # noqa: E402  (the simulated meters' child process)
-
-
-def addons_path():
-    with open(os.path.join(ROOT, ".odoo-src")) as fh:
-        src = fh.read().strip()
-    return f"{ROOT}/addons,{src}/odoo/addons,{src}/addons"
-
-
-def ensure_database(db):
-    exists = subprocess.run(
-        ["psql", "-d", "postgres", "-tAc", f"select 1 from pg_database where datname='{db}'"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if exists == "1":
-        return
-    print(f"creating database {db} (emc_metering, no demo data)...", flush=True)
-    subprocess.run(
-        [
-            os.path.join(ROOT, ".venv", "bin", "odoo"),
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            db,
-            "-i",
-            "emc_metering",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+import bench_protocols
 
 
 def prepare(env, ports, units):
@@ -195,23 +163,10 @@ def main():
         if not parent.poll(120):
             raise SystemExit("the simulated meters did not start within 120 s")
         ports = parent.recv()
-        ensure_database(args.db)
-        sys.argv = [sys.argv[0]]
+        ensure_database(args.db, "emc_metering")
+        registry = open_registry(args.db)
         import odoo
-        from odoo.tools import config
 
-        config.parse_config(
-            [
-                "-c",
-                os.path.join(ROOT, "config", "odoo-test.conf"),
-                f"--addons-path={addons_path()}",
-                "-d",
-                args.db,
-                "--log-level=warn",
-            ]
-        )
-        odoo.modules.module.initialize_sys_path()
-        registry = odoo.modules.registry.Registry(args.db)
         with registry.cursor() as cr:
             prepare(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), ports, args.units_per_gateway)
         print(

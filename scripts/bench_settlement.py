@@ -18,54 +18,15 @@ within 60 s, and as many queries per contract at 100 as at 1,000.
 """
 
 import argparse
-import os
-import subprocess
-import sys
 import time
 from datetime import date
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ensure_database, open_registry
+
 BASELINE_START = date(2024, 1, 1)
 BASELINE_END = date(2024, 12, 31)
 DATA_END = date(2025, 1, 31)
 UNTIL = date(2025, 2, 1)
-
-
-def odoo_src():
-    with open(os.path.join(ROOT, ".odoo-src")) as fh:
-        return fh.read().strip()
-
-
-def addons_path():
-    src = odoo_src()
-    return f"{ROOT}/addons,{src}/odoo/addons,{src}/addons"
-
-
-def ensure_database(db):
-    exists = subprocess.run(
-        ["psql", "-d", "postgres", "-tAc", f"select 1 from pg_database where datname='{db}'"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if exists == "1":
-        return
-    print(f"creating database {db} (emc_contract, no demo data)...", flush=True)
-    subprocess.run(
-        [
-            os.path.join(ROOT, ".venv", "bin", "odoo"),
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            db,
-            "-i",
-            "emc_contract",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def populate(env, size):
@@ -224,23 +185,10 @@ def main():
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    ensure_database(args.db)
-    sys.argv = [sys.argv[0]]
+    ensure_database(args.db, "emc_contract")
+    registry = open_registry(args.db)
     import odoo
-    from odoo.tools import config
 
-    config.parse_config(
-        [
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            args.db,
-            "--log-level=warn",
-        ]
-    )
-    odoo.modules.module.initialize_sys_path()
-    registry = odoo.modules.registry.Registry(args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         populate(env, max(sizes))

@@ -16,52 +16,12 @@ verification >= 20,000 events/s.
 """
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def odoo_src():
-    with open(os.path.join(ROOT, ".odoo-src")) as fh:
-        return fh.read().strip()
-
-
-def addons_path():
-    src = odoo_src()
-    return f"{ROOT}/addons,{src}/odoo/addons,{src}/addons"
-
-
-def ensure_database(db):
-    exists = subprocess.run(
-        ["psql", "-d", "postgres", "-tAc", f"select 1 from pg_database where datname='{db}'"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if exists == "1":
-        return
-    print(f"creating database {db} (emc_workorder, no demo data)...", flush=True)
-    subprocess.run(
-        [
-            os.path.join(ROOT, ".venv", "bin", "odoo"),
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            db,
-            "-i",
-            "emc_workorder",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+from benchlib import ensure_database, open_registry
 
 
 def timed(fn, *args, **kwargs):
@@ -306,23 +266,10 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    ensure_database(args.db)
-    sys.argv = [sys.argv[0]]
+    ensure_database(args.db, "emc_workorder")
+    registry = open_registry(args.db)
     import odoo
-    from odoo.tools import config
 
-    config.parse_config(
-        [
-            "-c",
-            os.path.join(ROOT, "config", "odoo-test.conf"),
-            f"--addons-path={addons_path()}",
-            "-d",
-            args.db,
-            "--log-level=warn",
-        ]
-    )
-    odoo.modules.module.initialize_sys_path()
-    registry = odoo.modules.registry.Registry(args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         populate(env, args.orders)
